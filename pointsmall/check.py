@@ -1,0 +1,106 @@
+"""Reconciliation: rebuild the projections from the facts and compare.
+
+``pointsmall check`` runs this. Every figure is computed with grouped SQL
+over the whole database, so it scales to millions of entries, and every
+problem is reported, not only the first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .db import Database
+from .models import LotDraw, Member, PointEntry, PointLot
+
+
+@dataclass
+class CheckReport:
+    members: int = 0
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run_check(db: Database, *, max_listed: int = 50) -> CheckReport:
+    report = CheckReport()
+    with db.read() as session:
+        report.members = session.scalar(select(func.count()).select_from(Member)) or 0
+        report.entries = session.scalar(select(func.count()).select_from(PointEntry)) or 0
+        _balances(session, report, max_listed)
+        _lots(session, report, max_listed)
+        _negatives(session, report, max_listed)
+        report.problems += audit.verify_chain(session)
+    return report
+
+
+def _balances(session: Session, report: CheckReport, limit: int) -> None:
+    sums = select(PointEntry.member_id, func.sum(PointEntry.points).label("total")) \
+        .group_by(PointEntry.member_id).subquery()
+    rows = session.execute(
+        select(Member.id, Member.balance, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.member_id == Member.id)
+        .where(Member.balance != func.coalesce(sums.c.total, 0)).limit(limit)
+    ).all()
+    for member_id, balance, total in rows:
+        report.problems.append(f"member {member_id}: balance {balance} but the ledger sums to {total}")
+    rows = session.execute(
+        select(Member.id, Member.balance, PointEntry.balance_after)
+        .join(PointEntry, (PointEntry.member_id == Member.id) & (PointEntry.seq == Member.last_entry_seq))
+        .where(PointEntry.balance_after != Member.balance).limit(limit)
+    ).all()
+    for member_id, balance, after in rows:
+        report.problems.append(f"member {member_id}: balance {balance} but the last entry says {after}")
+    counts = select(PointEntry.member_id, func.count().label("n"), func.max(PointEntry.seq).label("top")) \
+        .group_by(PointEntry.member_id).subquery()
+    rows = session.execute(
+        select(Member.id, Member.last_entry_seq, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.member_id == Member.id)
+        .where((func.coalesce(counts.c.n, 0) != Member.last_entry_seq)
+               | (func.coalesce(counts.c.top, 0) != Member.last_entry_seq)).limit(limit)
+    ).all()
+    for member_id, seq, n in rows:
+        report.problems.append(f"member {member_id}: {n} entries but the sequence is at {seq}")
+
+
+def _lots(session: Session, report: CheckReport, limit: int) -> None:
+    drawn = select(LotDraw.lot_id, func.sum(LotDraw.points).label("drawn")).group_by(LotDraw.lot_id).subquery()
+    rows = session.execute(
+        select(PointLot.entry_id, PointLot.points, PointLot.remaining, func.coalesce(drawn.c.drawn, 0))
+        .outerjoin(drawn, drawn.c.lot_id == PointLot.entry_id)
+        .where((PointLot.points - func.coalesce(drawn.c.drawn, 0) != PointLot.remaining) | (PointLot.remaining < 0))
+        .limit(limit)
+    ).all()
+    for lot_id, points, remaining, total in rows:
+        report.problems.append(f"lot {lot_id}: {points} awarded, {total} drawn, but {remaining} remaining")
+    open_ = select(PointLot.member_id, func.sum(PointLot.remaining).label("open")) \
+        .group_by(PointLot.member_id).subquery()
+    expected = func.coalesce(open_.c.open, 0)
+    rows = session.execute(
+        select(Member.id, Member.balance, expected).outerjoin(open_, open_.c.member_id == Member.id)
+        .where(expected != func.max(Member.balance, 0) if session.bind.dialect.name == "sqlite"
+               else expected != func.greatest(Member.balance, 0)).limit(limit)
+    ).all()
+    for member_id, balance, total in rows:
+        report.problems.append(f"member {member_id}: balance {balance} but open lots hold {total}")
+    # An entry's draws never exceed what it took.
+    rows = session.execute(
+        select(PointEntry.id, PointEntry.points, func.sum(LotDraw.points))
+        .join(LotDraw, LotDraw.entry_id == PointEntry.id).where(PointEntry.points < 0)
+        .group_by(PointEntry.id, PointEntry.points).having(func.sum(LotDraw.points) > -PointEntry.points).limit(limit)
+    ).all()
+    for entry_id, points, total in rows:
+        report.problems.append(f"entry {entry_id}: took {points} but drew {total} from lots")
+
+
+def _negatives(session: Session, report: CheckReport, limit: int) -> None:
+    rows = session.execute(
+        select(Member.id, Member.balance).where(Member.balance < 0, Member.needs_review.is_(False)).limit(limit)
+    ).all()
+    for member_id, balance in rows:
+        report.problems.append(f"member {member_id}: balance {balance} is below zero and not flagged for review")

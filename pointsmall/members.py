@@ -1,0 +1,414 @@
+"""Members: registration, editing, lookup and the view a cashier sees.
+
+One search box serves the counter: a scanned card code or a full phone finds
+one member through a unique index; four digits search the phone's last four;
+anything else searches name fragments and pinyin initials ("zs" for 张三)
+through ``member_search_terms``, so no lookup scans the members table.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit, ledger, tiers
+from .clock import business_day, utc_now
+from .db import Database
+from .errors import Conflict, NotFound, ValidationError
+from .ids import new_id
+from .models import Member, MemberSearchTerm
+from .rules import load_rules
+from .staff import Actor, Permission, require
+
+CARD_LENGTH = 12
+MAX_NAME = 32
+MAX_TERM = 4  # name fragments up to four characters are indexed; longer queries filter on top
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+class Status(str, enum.Enum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+
+
+# -- normalising what people type -------------------------------------------
+
+def normalise_phone(raw: str) -> str:
+    """A mainland mobile number as 11 digits; spaces, dashes and +86 are dropped."""
+    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
+            digits = digits[len(prefix):]
+    if not _PHONE_RE.match(digits):
+        raise ValidationError("A mobile number has 11 digits and starts with 1 (e.g. 138 0013 8000).",
+                              field="phone")
+    return digits
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def luhn_digit(payload: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(payload)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def new_card_code() -> str:
+    """Twelve digits starting with 8, the last a Luhn check digit that catches typos."""
+    payload = "8" + "".join(secrets.choice("0123456789") for _ in range(CARD_LENGTH - 2))
+    return payload + luhn_digit(payload)
+
+
+def is_card_code(text: str) -> bool:
+    return len(text) == CARD_LENGTH and text.isdigit() and luhn_digit(text[:-1]) == text[-1]
+
+
+def normalise_name(raw: str) -> str:
+    name = re.sub(r"\s+", " ", (raw or "").strip())
+    if not name:
+        raise ValidationError("Enter the member's name.", field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationError("A name has at most {n} characters.", field="name", n=MAX_NAME)
+    return name
+
+
+def search_terms(name: str) -> set[str]:
+    """Fragments of a name and its pinyin initials, as stored in the index."""
+    lowered = name.lower()
+    terms: set[str] = set()
+    if _CJK_RE.search(name):
+        compact = lowered.replace(" ", "")
+        for size in range(1, MAX_TERM + 1):
+            for start in range(0, len(compact) - size + 1):
+                terms.add(compact[start:start + size])
+        initials = "".join(p[0] for p in lazy_pinyin(compact, style=Style.FIRST_LETTER) if p and p[0].isalpha())
+        for size in range(2, len(initials) + 1):
+            terms.add(initials[:size])
+    else:
+        for word in [lowered.replace(" ", "")] + lowered.split():
+            for size in range(2, min(len(word), 16) + 1):
+                terms.add(word[:size])
+    return {t[:32] for t in terms if t}
+
+
+# -- views -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """One row of a search result or the members table."""
+
+    id: uuid.UUID
+    card_code: str
+    name: str
+    phone: str  # masked unless the viewer may see full numbers
+    tier_code: str
+    balance: int
+    status: str
+    needs_review: bool
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """Everything the counter's member card shows."""
+
+    id: uuid.UUID
+    card_code: str
+    name: str
+    phone: str
+    birthday: date | None
+    joined_on: date
+    home_store_id: str
+    status: str
+    consent: bool
+    balance: int
+    needs_review: bool
+    review_reason: str | None
+    tier: tiers.TierView
+    progress: tiers.TierProgress
+    expiring: ledger.ExpiringPoints | None
+    manual_tier_reason: str | None
+
+
+def shown_phone(actor: Actor, phone: str) -> str:
+    return phone if actor.can(Permission.PHONE_VIEW_FULL) else mask_phone(phone)
+
+
+def member_view(session: Session, actor: Actor, member: Member, today: date | None = None) -> MemberView:
+    today = today or business_day(utc_now(), actor.store_tz)
+    rules = load_rules(session)
+    ladder = tiers.list_tiers(session)
+    value = tiers.growth(session, member.id, rules, tiers.window_start(today, actor.store_tz, rules.tier_window_months))
+    prog = tiers.progress(member, ladder, value, today, rules.tier_basis)
+    return MemberView(
+        member.id, member.card_code, member.name, shown_phone(actor, member.phone), member.birthday,
+        member.joined_on, member.home_store_id, member.status, member.consent, member.balance,
+        member.needs_review, member.review_reason, prog.current, prog, ledger.next_expiring(session, member.id),
+        member.manual_tier_reason if prog.manual_until else None,
+    )
+
+
+def get_member(db: Database, actor: Actor, member_id: uuid.UUID) -> MemberView:
+    require(actor, Permission.MEMBER_VIEW)
+    with db.read() as session:
+        member = session.get(Member, member_id)
+        if member is None:
+            raise NotFound("No such member.")
+        return member_view(session, actor, member)
+
+
+def _summary(actor: Actor, m: Member, tier_codes: dict[int, str]) -> MemberSummary:
+    return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), tier_codes[m.tier_id],
+                         m.balance, m.status, m.needs_review)
+
+
+def tier_codes(session: Session) -> dict[int, str]:
+    return {t.id: t.code for t in tiers.list_tiers(session)}
+
+
+# -- search ------------------------------------------------------------------
+
+class MatchKind(str, enum.Enum):
+    CARD = "card"
+    PHONE = "phone"
+    LAST4 = "last4"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: MatchKind
+    members: list[MemberSummary]
+
+
+def classify(query: str) -> MatchKind:
+    q = query.strip()
+    digits = re.sub(r"[\s\-]", "", q)
+    if is_card_code(digits):
+        return MatchKind.CARD
+    if digits.isdigit() and len(digits) == 4:
+        return MatchKind.LAST4
+    try:
+        normalise_phone(q)
+        return MatchKind.PHONE
+    except ValidationError:
+        return MatchKind.NAME
+
+
+def search(db: Database, actor: Actor, query: str, *, limit: int = 50) -> SearchResult:
+    require(actor, Permission.MEMBER_VIEW)
+    with db.read() as session:
+        return search_in(session, actor, query, limit=limit)
+
+
+def search_in(session: Session, actor: Actor, query: str, *, limit: int = 50) -> SearchResult:
+    q = (query or "").strip()
+    kind = classify(q)
+    if not q:
+        return SearchResult(kind, [])
+    codes = tier_codes(session)
+    if kind is MatchKind.CARD:
+        rows = session.scalars(select(Member).where(Member.card_code == re.sub(r"[\s\-]", "", q))).all()
+    elif kind is MatchKind.PHONE:
+        rows = session.scalars(select(Member).where(Member.phone == normalise_phone(q))).all()
+    elif kind is MatchKind.LAST4:
+        rows = session.scalars(
+            select(Member).where(Member.phone_last4 == q).order_by(Member.name).limit(limit)).all()
+    else:
+        rows = _by_name(session, q, limit)
+    return SearchResult(kind, [_summary(actor, m, codes) for m in rows])
+
+
+def _by_name(session: Session, q: str, limit: int) -> list[Member]:
+    lowered = q.lower().replace(" ", "") if _CJK_RE.search(q) else q.lower()
+    term = lowered[:MAX_TERM] if _CJK_RE.search(q) else lowered.replace(" ", "")[:16]
+    if len(term) < 1 or (not _CJK_RE.search(q) and len(term) < 2):
+        return []
+    ids = select(MemberSearchTerm.member_id).where(MemberSearchTerm.term == term[:32])
+    query = select(Member).where(Member.id.in_(ids))
+    if len(lowered) > len(term) and _CJK_RE.search(q):
+        query = query.where(Member.name.contains(q.strip(), autoescape=True))
+    # Exact names first, then shorter names (closer matches), then by name.
+    query = query.order_by((Member.name != q.strip()), func.length(Member.name), Member.name).limit(limit)
+    return list(session.scalars(query))
+
+
+# -- create and edit ---------------------------------------------------------
+
+def _write_terms(session: Session, member_id: uuid.UUID, name: str) -> None:
+    session.execute(delete(MemberSearchTerm).where(MemberSearchTerm.member_id == member_id))
+    session.add_all(MemberSearchTerm(term=t, member_id=member_id) for t in search_terms(name))
+
+
+def _check_unique(session: Session, phone: str | None, card: str | None, exclude: uuid.UUID | None) -> None:
+    if phone is not None:
+        other = session.scalars(select(Member).where(Member.phone == phone)).one_or_none()
+        if other is not None and other.id != exclude:
+            raise Conflict("The phone {phone} already belongs to member {name}.", phone=mask_phone(phone),
+                           name=other.name)
+    if card is not None:
+        other = session.scalars(select(Member).where(Member.card_code == card)).one_or_none()
+        if other is not None and other.id != exclude:
+            raise Conflict("Card {card} already belongs to member {name}.", card=card, name=other.name)
+
+
+def _parse_birthday(birthday: date | None, today: date) -> date | None:
+    if birthday is None:
+        return None
+    if birthday > today or birthday.year < today.year - 120:
+        raise ValidationError("The birthday is not a plausible date.", field="birthday")
+    return birthday
+
+
+def create_member(db: Database, actor: Actor, *, name: str, phone: str, card_code: str | None = None,
+                  birthday: date | None = None, consent: bool = False) -> MemberView:
+    require(actor, Permission.MEMBER_CREATE)
+    name, phone = normalise_name(name), normalise_phone(phone)
+    if card_code is not None and card_code.strip():
+        card_code = re.sub(r"[\s\-]", "", card_code)
+        if not is_card_code(card_code):
+            raise ValidationError("A card code has 12 digits with a valid check digit; check for a typo.",
+                                  field="card_code")
+    else:
+        card_code = None
+    now = utc_now()
+    today = business_day(now, actor.store_tz)
+    birthday = _parse_birthday(birthday, today)
+    try:
+        with db.write() as session:
+            _check_unique(session, phone, card_code, None)
+            card = card_code or _unused_card(session)
+            lowest = tiers.list_tiers(session)[0]
+            member = Member(
+                id=new_id(), card_code=card, phone=phone, phone_last4=phone[-4:], name=name, birthday=birthday,
+                joined_on=today, home_store_id=actor.store_id, status=Status.ACTIVE.value, consent=consent,
+                tier_id=lowest.id, manual_tier_id=None, manual_tier_reason=None, manual_tier_until=None,
+                balance=0, last_entry_seq=0, needs_review=False, review_reason=None, created_at=now,
+                updated_at=now,
+            )
+            session.add(member)
+            session.flush()
+            _write_terms(session, member.id, name)
+            audit.record(session, actor, "member.create", "member", member.id, None,
+                         {"name": name, "phone": mask_phone(phone), "card": card, "consent": consent}, now)
+            return member_view(session, actor, member, today)
+    except IntegrityError:
+        # Another till registered the same phone or card between our check and insert.
+        raise Conflict("That phone or card was registered at another till just now; search for it.") from None
+
+
+def _unused_card(session: Session) -> str:
+    while True:
+        code = new_card_code()
+        if session.scalar(select(Member.id).where(Member.card_code == code)) is None:
+            return code
+
+
+def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str | None = None,
+                  phone: str | None = None, birthday: date | None = None, clear_birthday: bool = False,
+                  consent: bool | None = None) -> MemberView:
+    require(actor, Permission.MEMBER_EDIT)
+    name = normalise_name(name) if name is not None else None
+    phone = normalise_phone(phone) if phone is not None else None
+    now = utc_now()
+    today = business_day(now, actor.store_tz)
+    birthday = _parse_birthday(birthday, today)
+    try:
+        with db.write() as session:
+            member = session.get(Member, member_id, with_for_update=True)
+            if member is None:
+                raise NotFound("No such member.")
+            _check_unique(session, phone, None, member.id)
+            before = _editable(member)
+            if name is not None and name != member.name:
+                member.name = name
+                _write_terms(session, member.id, name)
+            if phone is not None:
+                member.phone, member.phone_last4 = phone, phone[-4:]
+            if birthday is not None or clear_birthday:
+                member.birthday = birthday
+            if consent is not None:
+                member.consent = consent
+            member.updated_at = now
+            after = _editable(member)
+            if after != before:
+                audit.record(session, actor, "member.update", "member", member.id, before, after, now)
+            return member_view(session, actor, member, today)
+    except IntegrityError:
+        raise Conflict("That phone was registered at another till just now.") from None
+
+
+def set_status(db: Database, actor: Actor, member_id: uuid.UUID, status: Status | str, reason: str) -> MemberView:
+    require(actor, Permission.MEMBER_FREEZE)
+    status = Status(status)
+    if len(reason.strip()) < 2:
+        raise ValidationError("Give a reason.", field="reason")
+    now = utc_now()
+    with db.write() as session:
+        member = session.get(Member, member_id, with_for_update=True)
+        if member is None:
+            raise NotFound("No such member.")
+        before = {"status": member.status}
+        member.status, member.updated_at = status.value, now
+        audit.record(session, actor, "member.status", "member", member.id, before,
+                     {"status": status.value, "reason": reason.strip()}, now)
+        return member_view(session, actor, member)
+
+
+def resolve_review(db: Database, actor: Actor, member_id: uuid.UUID, note: str) -> MemberView:
+    """A supervisor has looked at a flagged member; the flag is cleared with a note."""
+    require(actor, Permission.REVIEW_RESOLVE)
+    if len(note.strip()) < 2:
+        raise ValidationError("Write what was checked.", field="note")
+    now = utc_now()
+    with db.write() as session:
+        member = session.get(Member, member_id, with_for_update=True)
+        if member is None:
+            raise NotFound("No such member.")
+        if member.balance < 0:
+            raise ValidationError("The balance is still below zero; adjust it before clearing the flag.",
+                                  field="note")
+        before = {"needs_review": member.needs_review, "review_reason": member.review_reason}
+        member.needs_review, member.review_reason, member.updated_at = False, None, now
+        audit.record(session, actor, "member.review_resolved", "member", member.id, before,
+                     {"needs_review": False, "note": note.strip()}, now)
+        return member_view(session, actor, member)
+
+
+def _editable(m: Member) -> dict[str, object]:
+    return {"name": m.name, "phone": mask_phone(m.phone), "birthday": m.birthday, "consent": m.consent}
+
+
+# -- the members table -------------------------------------------------------
+
+def count_members(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Member)) or 0
+
+
+def member_ids_page(session: Session, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    """Ids in join order (UUIDv7 sorts by time), a page after ``after``: keyset, no OFFSET."""
+    query = select(Member.id).order_by(Member.id).limit(limit)
+    if after is not None:
+        query = query.where(Member.id > after)
+    return list(session.scalars(query))
+
+
+def summaries(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[MemberSummary]:
+    codes = tier_codes(session)
+    rows = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
+    return [_summary(actor, rows[i], codes) for i in ids if i in rows]
