@@ -1,0 +1,10 @@
+"""What changed, announced so that open views refresh themselves."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class Changes(QObject):
+    member_changed = Signal(object)  # uuid.UUID of the member whose points, tier or details changed
+    members_changed = Signal()  # members were added (the members table recounts)
+    settings_changed = Signal()  # tiers, rules, campaigns or staff changed

@@ -1,0 +1,81 @@
+"""The main window: navigation on the left, pages in the middle, a status bar."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+
+from pointsmall.staff import Permission
+
+from . import icons
+from .context import AppContext
+from .pages.counter import CounterPage
+from .pages.members import MembersPage
+from .pages.settings import SettingsPage
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("pointsmall — Points mall"))
+        self.setWindowIcon(icons.app_icon())
+        self.resize(1280, 800)
+        self.nav = QListWidget(objectName="navigation")
+        self.nav.setIconSize(QSize(28, 28))
+        self.nav.setFixedWidth(150)
+        self.pages = QStackedWidget(objectName="pages")
+        self.counter = CounterPage(ctx)
+        self.members = MembersPage(ctx)
+        self.settings = SettingsPage(ctx)
+        self._add_page(self.counter, self.tr("Counter"), "counter")
+        self._add_page(self.members, self.tr("Members"), "members")
+        self._add_page(self.settings, self.tr("Settings"), "settings")
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self._status()
+
+    def _add_page(self, page: QWidget, label: str, icon: str) -> None:
+        self.pages.addWidget(page)
+        item = QListWidgetItem(icons.icon(icon), label)
+        item.setSizeHint(QSize(140, 56))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignVCenter)
+        self.nav.addItem(item)
+
+    def _status(self) -> None:
+        actor = self.ctx.actor
+        bar = self.statusBar()
+        store = QLabel(self.tr("Store: {name} ({code})").format(name=actor.store_name, code=actor.store_id),
+                       objectName="statusStore")
+        role = _role_name(self, actor.role.value)
+        who = QLabel(self.tr("Staff: {name} · {role}").format(name=actor.display_name, role=role),
+                     objectName="statusStaff")
+        database = QLabel(self.tr("Database: {db}").format(db=self.ctx.db.describe()), objectName="statusDatabase")
+        for label in (store, who):
+            bar.addWidget(label)
+        bar.addPermanentWidget(database)
+        if not self.ctx.can(Permission.PHONE_VIEW_FULL):
+            bar.addWidget(QLabel(self.tr("Phone numbers are masked"), objectName="statusMasked"))
+
+    def show_page(self, name: str) -> None:
+        index = {"counter": 0, "members": 1, "settings": 2}[name]
+        self.nav.setCurrentRow(index)
+
+
+def _role_name(widget: QWidget, role: str) -> str:
+    names = {
+        "cashier": widget.tr("Cashier"),
+        "supervisor": widget.tr("Supervisor"),
+        "operator": widget.tr("Operator"),
+        "admin": widget.tr("Administrator"),
+    }
+    return names.get(role, role)
+
+
