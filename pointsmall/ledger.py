@@ -51,6 +51,7 @@ class EntryView:
     store_id: str
     occurred_at: datetime
     expires_on: date | None
+    seq: int = 0  # 1, 2, 3... per member: the key for paging through a ledger
 
 
 @dataclass(frozen=True)
@@ -184,13 +185,25 @@ def entries_for(session: Session, member_id: uuid.UUID, *, limit: int = 50, offs
     return [_view(e, expires) for e, expires in rows]
 
 
+def entries_page(session: Session, member_id: uuid.UUID, *, before_seq: int | None = None,
+                 limit: int = 50) -> list[EntryView]:
+    """Newest first, the entries older than ``before_seq``: a keyset page over (member_id, seq), no OFFSET."""
+    query = (select(PointEntry, PointLot.expires_on)
+             .outerjoin(PointLot, PointLot.entry_id == PointEntry.id)
+             .where(PointEntry.member_id == member_id)
+             .order_by(PointEntry.seq.desc()).limit(limit))
+    if before_seq is not None:
+        query = query.where(PointEntry.seq < before_seq)
+    return [_view(e, expires) for e, expires in session.execute(query).all()]
+
+
 def count_entries(session: Session, member_id: uuid.UUID) -> int:
     return session.scalar(select(func.count()).select_from(PointEntry).where(PointEntry.member_id == member_id)) or 0
 
 
 def _view(e: PointEntry, expires_on: date | None = None) -> EntryView:
     return EntryView(e.id, e.kind, e.points, e.balance_after, e.reason_category, e.note, e.reference,
-                     e.staff_id, e.store_id, e.occurred_at, expires_on)
+                     e.staff_id, e.store_id, e.occurred_at, expires_on, e.seq)
 
 
 @dataclass(frozen=True)
