@@ -71,8 +71,8 @@ def _balances(session: Session, report: CheckReport, limit: int) -> None:
 def _lots(session: Session, report: CheckReport, limit: int) -> None:
     drawn = select(LotDraw.lot_id, func.sum(LotDraw.points).label("drawn")).group_by(LotDraw.lot_id).subquery()
     rows = session.execute(
-        select(PointLot.entry_id, PointLot.points, PointLot.remaining, func.coalesce(drawn.c.drawn, 0))
-        .outerjoin(drawn, drawn.c.lot_id == PointLot.entry_id)
+        select(PointLot.id, PointLot.points, PointLot.remaining, func.coalesce(drawn.c.drawn, 0))
+        .outerjoin(drawn, drawn.c.lot_id == PointLot.id)
         .where((PointLot.points - func.coalesce(drawn.c.drawn, 0) != PointLot.remaining) | (PointLot.remaining < 0))
         .limit(limit)
     ).all()

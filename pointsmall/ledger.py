@@ -36,6 +36,8 @@ class EntryKind(str, enum.Enum):
     EXPIRE = "expire"
     REFUND_REVERSAL = "refund_reversal"
     IMPORT = "import"
+    REDEEM = "redeem"
+    REDEEM_CANCEL = "redeem_cancel"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def post(
     points: int,
     now: datetime,
     expires_on: date | None = None,
+    lots: list[tuple[int, date]] | None = None,
     reason_category: str | None = None,
     note: str = "",
     reference: str = "",
@@ -101,6 +104,10 @@ def post(
     ``allow_negative`` is for refunds: the points were already spent, so the
     reversal is recorded in full, the balance goes below zero and the member
     is flagged for review; it is never floored silently.
+
+    A positive entry opens one lot expiring on ``expires_on``, or, with
+    ``lots``, several lots of given sizes and expiries (a cancelled
+    redemption gives points back with the expiry they had).
     """
     if points == 0:
         raise IntegrityViolation("a ledger entry must change the balance")
@@ -115,16 +122,7 @@ def post(
     )
     session.add(entry)
     if points > 0:
-        if expires_on is None:
-            raise IntegrityViolation("a positive entry needs the expiry date of its lot")
-        debt = min(points, max(0, -member.balance))
-        lot = PointLot(entry_id=entry.id, member_id=member.id, points=points, remaining=points - debt,
-                       expires_on=expires_on)
-        session.add(lot)
-        if debt:
-            # Points earned while the balance is negative first repay the debt.
-            session.flush()
-            session.add(LotDraw(entry_id=entry.id, lot_id=lot.entry_id, points=debt))
+        _open_lots(session, member, entry, lots if lots is not None else [(points, expires_on)])
     else:
         available = _draw(session, member, entry, -points, prefer_lot)
         if available < -points:
@@ -140,14 +138,33 @@ def post(
     return entry
 
 
+def _open_lots(session: Session, member: Member, entry: PointEntry, lots: list[tuple[int, date | None]]) -> None:
+    if sum(size for size, _ in lots) != entry.points or any(size <= 0 or day is None for size, day in lots):
+        raise IntegrityViolation("a positive entry's lots must add up to it and each have an expiry date")
+    # Points that arrive while the balance is negative first repay the debt.
+    debt = max(0, -member.balance)
+    draws = []
+    for index, (size, day) in enumerate(sorted(lots, key=lambda lot: lot[1])):  # type: ignore[arg-type, return-value]
+        lot_id = entry.id if index == 0 else new_id()
+        repay = min(size, debt)
+        debt -= repay
+        session.add(PointLot(id=lot_id, entry_id=entry.id, member_id=member.id, points=size,
+                             remaining=size - repay, expires_on=day))
+        if repay:
+            draws.append(LotDraw(entry_id=entry.id, lot_id=lot_id, points=repay))
+    if draws:
+        session.flush()
+        session.add_all(draws)
+
+
 def _draw(session: Session, member: Member, entry: PointEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
     """Take ``needed`` points from open lots; return how many there were."""
     lots = session.scalars(
         select(PointLot).where(PointLot.member_id == member.id, PointLot.remaining > 0)
-        .order_by(PointLot.expires_on, PointLot.entry_id).with_for_update()
+        .order_by(PointLot.expires_on, PointLot.id).with_for_update()
     ).all()
     if prefer_lot is not None:
-        lots = sorted(lots, key=lambda lot: lot.entry_id != prefer_lot)
+        lots = sorted(lots, key=lambda lot: lot.id != prefer_lot)
     taken = 0
     draws = []
     for lot in lots:
@@ -156,7 +173,7 @@ def _draw(session: Session, member: Member, entry: PointEntry, needed: int, pref
         take = min(lot.remaining, needed - taken)
         lot.remaining -= take
         taken += take
-        draws.append(LotDraw(entry_id=entry.id, lot_id=lot.entry_id, points=take))
+        draws.append(LotDraw(entry_id=entry.id, lot_id=lot.id, points=take))
     if taken < needed and sum(lot.remaining for lot in lots) != 0:
         raise IntegrityViolation(f"lots of member {member.id} do not match the balance")
     if draws:
@@ -174,10 +191,15 @@ def next_expiring(session: Session, member_id: uuid.UUID) -> ExpiringPoints | No
     return ExpiringPoints(int(row[1]), row[0]) if row else None
 
 
+def _first_expiry():  # type: ignore[no-untyped-def]
+    """The soonest expiry of the lots an entry opened (None for negative entries)."""
+    return (select(func.min(PointLot.expires_on)).where(PointLot.entry_id == PointEntry.id)
+            .correlate(PointEntry).scalar_subquery())
+
+
 def entries_for(session: Session, member_id: uuid.UUID, *, limit: int = 50, offset: int = 0) -> list[EntryView]:
     rows = session.execute(
-        select(PointEntry, PointLot.expires_on)
-        .outerjoin(PointLot, PointLot.entry_id == PointEntry.id)
+        select(PointEntry, _first_expiry())
         .where(PointEntry.member_id == member_id)
         .order_by(PointEntry.seq.desc())
         .limit(limit).offset(offset)
@@ -188,8 +210,7 @@ def entries_for(session: Session, member_id: uuid.UUID, *, limit: int = 50, offs
 def entries_page(session: Session, member_id: uuid.UUID, *, before_seq: int | None = None,
                  limit: int = 50) -> list[EntryView]:
     """Newest first, the entries older than ``before_seq``: a keyset page over (member_id, seq), no OFFSET."""
-    query = (select(PointEntry, PointLot.expires_on)
-             .outerjoin(PointLot, PointLot.entry_id == PointEntry.id)
+    query = (select(PointEntry, _first_expiry())
              .where(PointEntry.member_id == member_id)
              .order_by(PointEntry.seq.desc()).limit(limit))
     if before_seq is not None:
@@ -259,7 +280,7 @@ def _expire_member(session: Session, member_id: uuid.UUID, actor: Actor, as_of: 
     session.add(entry)
     session.flush()
     for lot in lots:
-        session.add(LotDraw(entry_id=entry.id, lot_id=lot.entry_id, points=lot.remaining))
+        session.add(LotDraw(entry_id=entry.id, lot_id=lot.id, points=lot.remaining))
         lot.remaining = 0
     member.balance = entry.balance_after
     member.last_entry_seq = entry.seq
