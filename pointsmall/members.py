@@ -235,14 +235,16 @@ def search_in(session: Session, actor: Actor, query: str, *, limit: int = 50) ->
 
 
 def _by_name(session: Session, q: str, limit: int) -> list[Member]:
-    lowered = q.lower().replace(" ", "") if _CJK_RE.search(q) else q.lower()
-    term = lowered[:MAX_TERM] if _CJK_RE.search(q) else lowered.replace(" ", "")[:16]
-    if len(term) < 1 or (not _CJK_RE.search(q) and len(term) < 2):
+    cjk = bool(_CJK_RE.search(q))
+    compact = q.lower().replace(" ", "")
+    term = compact[:MAX_TERM] if cjk else compact[:16]
+    if not term or (not cjk and len(term) < 2):
         return []
     ids = select(MemberSearchTerm.member_id).where(MemberSearchTerm.term == term[:32])
     query = select(Member).where(Member.id.in_(ids))
-    if len(lowered) > len(term) and _CJK_RE.search(q):
-        query = query.where(Member.name.contains(q.strip(), autoescape=True))
+    if len(compact) > len(term):
+        # The index holds only the first letters of the query; the rest filters the few candidates.
+        query = query.where(func.replace(func.lower(Member.name), " ", "").contains(compact, autoescape=True))
     # Exact names first, then shorter names (closer matches), then by name.
     query = query.order_by((Member.name != q.strip()), func.length(Member.name), Member.name).limit(limit)
     return list(session.scalars(query))
@@ -335,6 +337,7 @@ def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str
                 raise NotFound("No such member.")
             _check_unique(session, phone, None, member.id)
             before = _editable(member)
+            old_phone = member.phone
             if name is not None and name != member.name:
                 member.name = name
                 _write_terms(session, member.id, name)
@@ -346,6 +349,9 @@ def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str
                 member.consent = consent
             member.updated_at = now
             after = _editable(member)
+            if member.phone != old_phone:
+                # Masks can coincide (138****8000 both ways); the change must still be audited.
+                after["phone_changed"] = True
             if after != before:
                 audit.record(session, actor, "member.update", "member", member.id, before, after, now)
             return member_view(session, actor, member, today)
