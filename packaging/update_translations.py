@@ -16,6 +16,9 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import error_templates  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "assets" / "translations"
 LANGUAGES = ["zh_CN"]
@@ -50,6 +53,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
+    if not args.check:
+        error_templates.main()
     status = 0
     for language in LANGUAGES:
         ts = TRANSLATIONS / f"pointsmall_{language}.ts"

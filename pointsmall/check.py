@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .db import Database
-from .models import LotDraw, Member, PointEntry, PointLot
+from .models import (
+    CatalogItem,
+    LotDraw,
+    Member,
+    PointEntry,
+    PointLot,
+    Redemption,
+    RedemptionCancellation,
+    StockEntry,
+)
 
 
 @dataclass
@@ -35,6 +44,7 @@ def run_check(db: Database, *, max_listed: int = 50) -> CheckReport:
         _balances(session, report, max_listed)
         _lots(session, report, max_listed)
         _negatives(session, report, max_listed)
+        _stock(session, report, max_listed)
         report.problems += audit.verify_chain(session)
     return report
 
@@ -104,3 +114,31 @@ def _negatives(session: Session, report: CheckReport, limit: int) -> None:
     ).all()
     for member_id, balance in rows:
         report.problems.append(f"member {member_id}: balance {balance} is below zero and not flagged for review")
+
+
+def _stock(session: Session, report: CheckReport, limit: int) -> None:
+    """Stock on hand equals its entries; redemptions and cancellations each moved it once."""
+    sums = select(StockEntry.item_id, func.sum(StockEntry.quantity).label("total"), func.count().label("n")) \
+        .group_by(StockEntry.item_id).subquery()
+    rows = session.execute(
+        select(CatalogItem.sku, CatalogItem.stock, func.coalesce(sums.c.total, 0), CatalogItem.last_stock_seq,
+               func.coalesce(sums.c.n, 0))
+        .outerjoin(sums, sums.c.item_id == CatalogItem.id)
+        .where((CatalogItem.stock != func.coalesce(sums.c.total, 0)) | (CatalogItem.stock < 0)
+               | (CatalogItem.last_stock_seq != func.coalesce(sums.c.n, 0))).limit(limit)
+    ).all()
+    for sku, stock, total, seq, n in rows:
+        report.problems.append(f"item {sku}: stock {stock} but its {n} entries (seq {seq}) sum to {total}")
+    for kind in ("redemption", "cancellation"):
+        moved = select(StockEntry.redemption_id, func.sum(StockEntry.quantity).label("q")) \
+            .where(StockEntry.kind == kind).group_by(StockEntry.redemption_id).subquery()
+        query = (select(Redemption.id, Redemption.quantity, moved.c.q)
+                 .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+                 .outerjoin(moved, moved.c.redemption_id == Redemption.id)
+                 .where(CatalogItem.unlimited.is_(False)))
+        if kind == "cancellation":
+            query = query.join(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
+        sign = -1 if kind == "redemption" else 1
+        query = query.where(func.coalesce(moved.c.q, 0) != sign * Redemption.quantity).limit(limit)
+        for redemption_id, quantity, q in session.execute(query).all():
+            report.problems.append(f"redemption {redemption_id}: {kind} of {quantity} moved stock by {q or 0}")

@@ -32,6 +32,7 @@ class Rules:
     tier_window_months: int = 12  # the rolling window growth is counted over
     adjust_limit: int = 500  # above this, an adjustment needs a second staff member
     max_purchase_fen: int = 10_000_000  # ¥100,000: larger amounts are a typo at a till
+    cancel_days: int = 7  # a redemption can be cancelled this many days after it was made
 
     def validate(self) -> None:
         if not 1 <= self.base_rate_permille <= 100_000:
@@ -46,6 +47,8 @@ class Rules:
             raise ValidationError("The adjustment limit must be 0 to 1,000,000 points.", field="adjust_limit")
         if not 100 <= self.max_purchase_fen <= 1_000_000_000:
             raise ValidationError("The largest purchase must be ¥1 to ¥10,000,000.", field="max_purchase_fen")
+        if not 0 <= self.cancel_days <= 365:
+            raise ValidationError("Redemptions can be cancelled for 0 to 365 days.", field="cancel_days")
 
 
 def load_rules(session: Session) -> Rules:

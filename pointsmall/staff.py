@@ -57,6 +57,11 @@ class Permission(str, enum.Enum):
     CAMPAIGN_CONFIGURE = "configure campaigns"
     RULES_CONFIGURE = "configure earning rules"
     STAFF_MANAGE = "manage staff accounts"
+    REDEEM = "redeem catalog items"
+    VOUCHER_WRITE_OFF = "write off vouchers"
+    REDEMPTION_CANCEL = "cancel redemptions"
+    CATALOG_MANAGE = "manage the catalog"
+    STOCK_MANAGE = "record stock changes"
 
 
 _CASHIER = {
@@ -64,8 +69,12 @@ _CASHIER = {
     Permission.MEMBER_CREATE,
     Permission.MEMBER_EDIT,
     Permission.POINTS_EARN,
+    Permission.REDEEM,
+    Permission.VOUCHER_WRITE_OFF,
 }
 _SUPERVISOR = _CASHIER | {
+    Permission.REDEMPTION_CANCEL,
+    Permission.STOCK_MANAGE,
     Permission.MEMBER_FREEZE,
     Permission.PHONE_VIEW_FULL,
     Permission.POINTS_REFUND,
@@ -83,6 +92,8 @@ _OPERATOR = {
     Permission.TIER_EVALUATE,
     Permission.CAMPAIGN_CONFIGURE,
     Permission.RULES_CONFIGURE,
+    Permission.CATALOG_MANAGE,
+    Permission.STOCK_MANAGE,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
@@ -273,6 +284,18 @@ def update_staff(db: Database, actor: Actor, staff_id: uuid.UUID, *, role: Role 
 def list_staff(session: Session) -> list[StaffView]:
     rows = session.scalars(select(Staff).where(Staff.username != SYSTEM_USERNAME).order_by(Staff.username))
     return [_view(s) for s in rows]
+
+
+@dataclass(frozen=True)
+class StoreView:
+    id: str
+    name: str
+    timezone: str
+
+
+def list_stores(session: Session) -> list[StoreView]:
+    """The stores a staff account can belong to, by code."""
+    return [StoreView(s.id, s.name, s.timezone) for s in session.scalars(select(Store).order_by(Store.id))]
 
 
 def has_login_accounts(session: Session) -> bool:

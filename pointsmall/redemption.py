@@ -1,0 +1,277 @@
+"""Redeeming catalog items for points, and cancelling a redemption.
+
+A redemption is one transaction. With the member row and then the item row
+locked (the same order everywhere, so two transactions never deadlock), it
+checks the member, the item's window, tier, limits and stock and the
+balance, debits the points through the lots (soonest-expiring first),
+takes the stock, and records the redemption and its voucher. Two cashiers
+taking the last item or the same points at once: one waits for the other's
+locks and then sees the new stock and balance, so exactly one succeeds.
+
+Every refusal says why in words a member understands.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, ledger, tiers
+from .catalog import ItemKind, ItemView, StockKind, item_view, move_stock
+from .clock import business_day, utc_now
+from .db import Database
+from .errors import Conflict, DomainError, IntegrityViolation, NotFound, ValidationError
+from .ids import new_id
+from .ledger import EntryKind
+from .models import CatalogItem, LotDraw, Member, PointLot, Redemption, RedemptionCancellation, Voucher, VoucherWriteOff
+from .rules import load_rules
+from .staff import Actor, Permission, require
+from .vouchers import display_code, new_code
+
+
+class Refusal(DomainError):
+    """Why a member cannot take an item, in the member's words."""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    item: ItemView
+    allowed: bool
+    refusal: Refusal | None
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    redemption_id: uuid.UUID
+    voucher_code: str
+    voucher_display: str
+    voucher_expires_on: date | None
+    item_name: str
+    item_kind: str
+    quantity: int
+    points: int
+    cash_fen: int
+    balance: int
+    stock_left: int | None  # None for unlimited items
+    member_name: str
+    occurred_at: datetime
+    repeated: bool
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    redemption_id: uuid.UUID
+    points_returned: int
+    balance: int
+    stock_left: int | None
+
+
+@dataclass(frozen=True)
+class RedemptionView:
+    id: uuid.UUID
+    member_id: uuid.UUID
+    member_name: str
+    item_name: str
+    quantity: int
+    points: int
+    cash_fen: int
+    voucher_code: str
+    occurred_at: datetime
+    store_id: str
+    cancelled: bool
+    written_off: bool
+
+
+def _taken(session: Session, member_id: uuid.UUID, item_ids: list[uuid.UUID], day: date | None) -> dict[uuid.UUID, int]:
+    """Pieces a member redeemed and did not cancel, per item (on ``day`` when given)."""
+    query = (select(Redemption.item_id, func.sum(Redemption.quantity))
+             .outerjoin(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
+             .where(Redemption.member_id == member_id, Redemption.item_id.in_(item_ids),
+                    RedemptionCancellation.redemption_id.is_(None))
+             .group_by(Redemption.item_id))
+    if day is not None:
+        query = query.where(Redemption.business_day == day)
+    return defaultdict(int, {item: int(n) for item, n in session.execute(query).all()})
+
+
+def _refusal(member: Member, item: ItemView, quantity: int, tier_rank: int, ladder: list[tiers.TierView],
+             today_taken: int, total_taken: int, now: datetime) -> Refusal | None:
+    if member.status != "active":
+        return Refusal("This member's account is frozen; points cannot change.")
+    if not item.active:
+        return Refusal("This item is no longer offered.")
+    if item.available_from and now < item.available_from:
+        return Refusal("This item can be redeemed from {day}.", day=item.available_from.date().isoformat())
+    if item.available_until and now >= item.available_until:
+        return Refusal("This item could be redeemed until {day}.", day=item.available_until.date().isoformat())
+    if tier_rank < item.min_tier_rank:
+        needed = next((t for t in ladder if t.rank == item.min_tier_rank), ladder[-1])
+        # Both names travel with the refusal; each language's template picks its own.
+        return Refusal("Only {tier_en} members and above can redeem this.", tier=needed.name_zh,
+                       tier_en=needed.name_en)
+    if item.per_order_limit and quantity > item.per_order_limit:
+        return Refusal("At most {n} per redemption.", n=item.per_order_limit)
+    if item.daily_limit and today_taken + quantity > item.daily_limit:
+        return Refusal("Each member can redeem at most {n} a day.", n=item.daily_limit)
+    if item.member_limit and total_taken + quantity > item.member_limit:
+        return Refusal("Each member can redeem at most {n} in total.", n=item.member_limit)
+    if not item.unlimited and item.stock < quantity:
+        return Refusal("Out of stock.") if item.stock == 0 else Refusal("Only {n} left.", n=item.stock)
+    cost = item.price_points * quantity
+    if member.balance < cost:
+        return Refusal("Not enough points: {short} more are needed.", short=cost - member.balance)
+    return None
+
+
+def eligibility(db: Database, actor: Actor, member_id: uuid.UUID, items: list[ItemView]) -> list[Eligibility]:
+    """For the mall grid: which items this member can take now, and why not."""
+    require(actor, Permission.MEMBER_VIEW)
+    now = utc_now()
+    day = business_day(now, actor.store_tz)
+    with db.read() as session:
+        member = session.get(Member, member_id)
+        if member is None:
+            raise NotFound("No such member.")
+        ladder = tiers.list_tiers(session)
+        rank = tiers.effective_tier(member, ladder, day).rank
+        ids = [i.id for i in items]
+        today, total = _taken(session, member.id, ids, day), _taken(session, member.id, ids, None)
+        refusals = [_refusal(member, item, 1, rank, ladder, today[item.id], total[item.id], now) for item in items]
+    return [Eligibility(item, refusal is None, refusal) for item, refusal in zip(items, refusals)]
+
+
+def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UUID, quantity: int = 1,
+           request_id: str | None = None) -> RedemptionResult:
+    require(actor, Permission.REDEEM)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 999:
+        raise ValidationError("Redeem 1 to 999 pieces at a time.", field="quantity")
+    now = utc_now()
+    day = business_day(now, actor.store_tz)
+    with db.write() as session:
+        if request_id is not None:
+            done = session.scalars(select(Redemption).where(Redemption.request_id == request_id)).one_or_none()
+            if done is not None:
+                if done.member_id != member_id or done.item_id != item_id or done.quantity != quantity:
+                    raise Conflict("This redemption request was already used for another item.")
+                return _result(session, done, repeated=True)
+        member = ledger.lock_member(session, member_id)
+        item = session.get(CatalogItem, item_id, with_for_update=True, populate_existing=True)
+        if item is None:
+            raise NotFound("No such catalog item.")
+        ladder = tiers.list_tiers(session)
+        rank = tiers.effective_tier(member, ladder, day).rank
+        today = _taken(session, member.id, [item.id], day)[item.id]
+        total = _taken(session, member.id, [item.id], None)[item.id]
+        refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now)
+        if refusal is not None:
+            raise refusal
+        points = item.price_points * quantity
+        redemption_id = new_id()
+        entry = ledger.post(session, member, actor, kind=EntryKind.REDEEM, points=-points, now=now,
+                            reference=item.sku, note=f"{item.name} × {quantity}")
+        session.add(Redemption(id=redemption_id, member_id=member.id, item_id=item.id, quantity=quantity,
+                               points=points, cash_fen=item.cash_fen * quantity, entry_id=entry.id,
+                               request_id=request_id, staff_id=actor.staff_id, store_id=actor.store_id,
+                               occurred_at=now, business_day=day))
+        session.flush()
+        if not item.unlimited:
+            move_stock(session, item, actor, StockKind.REDEMPTION, -quantity, now, redemption_id=redemption_id)
+        coupon = item.kind == ItemKind.COUPON.value and item.validity_days
+        expires = day + timedelta(days=item.validity_days - 1) if coupon else None  # type: ignore[operator]
+        voucher = Voucher(code=_unused_code(session), redemption_id=redemption_id, kind=item.kind,
+                          face_value_fen=item.face_value_fen, expires_on=expires, issued_at=now)
+        session.add(voucher)
+        session.flush()
+        audit.record(session, actor, "mall.redeem", "member", member.id, {"balance": member.balance + points},
+                     {"balance": member.balance, "item": item.sku, "quantity": quantity, "points": points,
+                      "voucher": voucher.code}, now)
+        redemption = session.get(Redemption, redemption_id)
+        assert redemption is not None
+        return _result(session, redemption, repeated=False)
+
+
+def _unused_code(session: Session) -> str:
+    while True:
+        code = new_code()
+        if session.get(Voucher, code) is None:
+            return code
+
+
+def _result(session: Session, r: Redemption, *, repeated: bool) -> RedemptionResult:
+    item = session.get(CatalogItem, r.item_id)
+    member = session.get(Member, r.member_id)
+    voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == r.id)).one()
+    assert item is not None and member is not None
+    return RedemptionResult(r.id, voucher.code, display_code(voucher.code), voucher.expires_on, item.name, item.kind,
+                            r.quantity, r.points, r.cash_fen, member.balance, None if item.unlimited else item.stock,
+                            member.name, r.occurred_at, repeated)
+
+
+def cancel(db: Database, actor: Actor, redemption_id: uuid.UUID, reason: str) -> CancelResult:
+    """Give the points back (with the expiry they had) and the stock, exactly once."""
+    require(actor, Permission.REDEMPTION_CANCEL)
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise ValidationError("Give a reason for the cancellation.", field="reason")
+    now = utc_now()
+    with db.write() as session:
+        found = session.get(Redemption, redemption_id)
+        if found is None:
+            raise NotFound("No such redemption.")
+        member = ledger.lock_member(session, found.member_id)
+        item = session.get(CatalogItem, found.item_id, with_for_update=True, populate_existing=True)
+        assert item is not None
+        if session.get(RedemptionCancellation, redemption_id) is not None:
+            raise Conflict("This redemption was already cancelled.")
+        voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == redemption_id)).one()
+        if session.get(VoucherWriteOff, voucher.code) is not None:
+            raise Conflict("The voucher of this redemption was already used; it cannot be cancelled.")
+        rules = load_rules(session)
+        if now - found.occurred_at > timedelta(days=rules.cancel_days):
+            raise ValidationError("Redemptions can only be cancelled within {days} days.", field="redemption",
+                                  days=rules.cancel_days)
+        drawn = session.execute(
+            select(LotDraw.points, PointLot.expires_on).join(PointLot, PointLot.id == LotDraw.lot_id)
+            .where(LotDraw.entry_id == found.entry_id)
+        ).all()
+        lots = [(int(points), expires) for points, expires in drawn]
+        if sum(p for p, _ in lots) != found.points:
+            raise IntegrityViolation(f"redemption {redemption_id} drew {sum(p for p, _ in lots)} of {found.points}")
+        entry = ledger.post(session, member, actor, kind=EntryKind.REDEEM_CANCEL, points=found.points, now=now,
+                            lots=lots, reference=str(redemption_id), note=reason)
+        session.add(RedemptionCancellation(redemption_id=redemption_id, entry_id=entry.id, reason=reason,
+                                           staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now))
+        if not item.unlimited:
+            move_stock(session, item, actor, StockKind.CANCELLATION, found.quantity, now, reason,
+                       redemption_id=redemption_id)
+        session.flush()
+        audit.record(session, actor, "mall.cancel", "member", member.id, {"balance": member.balance - found.points},
+                     {"balance": member.balance, "redemption": str(redemption_id), "reason": reason}, now)
+        return CancelResult(redemption_id, found.points, member.balance, None if item.unlimited else item.stock)
+
+
+def history(db: Database, actor: Actor, *, member_id: uuid.UUID | None = None, store_id: str | None = None,
+            limit: int = 200) -> list[RedemptionView]:
+    """Redemptions of a member, or of a store, newest first."""
+    require(actor, Permission.MEMBER_VIEW)
+    with db.read() as session:
+        query = (select(Redemption, Member.name, CatalogItem.name, Voucher.code,
+                        RedemptionCancellation.redemption_id, VoucherWriteOff.voucher_code)
+                 .join(Member, Member.id == Redemption.member_id)
+                 .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+                 .join(Voucher, Voucher.redemption_id == Redemption.id)
+                 .outerjoin(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
+                 .outerjoin(VoucherWriteOff, VoucherWriteOff.voucher_code == Voucher.code)
+                 .order_by(Redemption.occurred_at.desc()).limit(limit))
+        if member_id is not None:
+            query = query.where(Redemption.member_id == member_id)
+        if store_id is not None:
+            query = query.where(Redemption.store_id == store_id)
+        return [RedemptionView(r.id, r.member_id, member_name, item_name, r.quantity, r.points, r.cash_fen,
+                               display_code(code), r.occurred_at, r.store_id, cancelled is not None,
+                               written is not None)
+                for r, member_name, item_name, code, cancelled, written in session.execute(query).all()]

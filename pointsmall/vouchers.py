@@ -1,0 +1,136 @@
+"""Voucher codes a person can read out and type, and writing them off once.
+
+Codes use 30 characters with nothing that looks alike (no 0/O, 1/I/L, no U),
+12 characters in groups of four with a check character, e.g. ``K7MQ-9XH2-TD4R``.
+Typed codes are normalised (case, spaces, dashes); a mistyped character is
+mostly caught by the check character. The write-off row's primary key is the code, so two tills
+writing off the same voucher at once cannot both succeed.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .clock import business_day, utc_now, zone
+from .db import Database
+from .errors import Conflict, NotFound, ValidationError
+from .models import CatalogItem, Member, Redemption, RedemptionCancellation, Store, Voucher, VoucherWriteOff
+from .staff import Actor, Permission, require
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 symbols: no 0 O 1 I L U
+BODY = 11
+
+
+def _check_char(body: str) -> str:
+    total = sum((i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
+    return ALPHABET[total % len(ALPHABET)]
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY))
+    return body + _check_char(body)
+
+
+def display_code(code: str) -> str:
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_code(typed: str) -> str:
+    code = "".join(ch for ch in (typed or "").upper() if ch not in " -\t")
+    if len(code) != BODY + 1 or any(c not in ALPHABET for c in code) or _check_char(code[:-1]) != code[-1]:
+        raise ValidationError("That is not a valid voucher code; check it and type it again.", field="code")
+    return code
+
+
+def qr_png(code: str, scale: int = 6) -> bytes:
+    """The voucher's QR code as PNG bytes (the payload is the code as printed)."""
+    out = io.BytesIO()
+    segno.make(display_code(code), error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class VoucherView:
+    code: str
+    display: str
+    item_name: str
+    kind: str
+    face_value_fen: int | None
+    expires_on: date | None
+    member_name: str
+    redemption_id: uuid.UUID
+    issued_at: datetime
+    state: str  # valid, written_off, cancelled, expired
+    written_off_at: datetime | None
+    written_off_store: str | None
+
+
+def voucher_view(session: Session, code: str, today: date) -> VoucherView:
+    row = session.execute(
+        select(Voucher, CatalogItem.name, Member.name)
+        .join(Redemption, Redemption.id == Voucher.redemption_id)
+        .join(CatalogItem, CatalogItem.id == Redemption.item_id)
+        .join(Member, Member.id == Redemption.member_id)
+        .where(Voucher.code == code)
+    ).first()
+    if row is None:
+        raise NotFound("No voucher with the code {code}; check it and type it again.", code=display_code(code))
+    voucher, item_name, member_name = row
+    written = session.get(VoucherWriteOff, code)
+    cancelled = session.get(RedemptionCancellation, voucher.redemption_id) is not None
+    state = ("written_off" if written else "cancelled" if cancelled
+             else "expired" if voucher.expires_on and voucher.expires_on < today else "valid")
+    store = session.get(Store, written.store_id).name if written else None  # type: ignore[union-attr]
+    return VoucherView(code, display_code(code), item_name, voucher.kind, voucher.face_value_fen, voucher.expires_on,
+                       member_name, voucher.redemption_id, voucher.issued_at, state,
+                       written.occurred_at if written else None, store)
+
+
+def look_up(db: Database, actor: Actor, typed: str) -> VoucherView:
+    require(actor, Permission.VOUCHER_WRITE_OFF)
+    code = normalise_code(typed)
+    with db.read() as session:
+        return voucher_view(session, code, business_day(utc_now(), actor.store_tz))
+
+
+def write_off(db: Database, actor: Actor, typed: str) -> VoucherView:
+    """Redeem a voucher at the counter: once only, never when cancelled or expired."""
+    require(actor, Permission.VOUCHER_WRITE_OFF)
+    code = normalise_code(typed)
+    now = utc_now()
+    today = business_day(now, actor.store_tz)
+    try:
+        with db.write() as session:
+            view = voucher_view(session, code, today)
+            _refuse_unless_valid(view, actor.store_tz)
+            session.add(VoucherWriteOff(voucher_code=code, staff_id=actor.staff_id, store_id=actor.store_id,
+                                        occurred_at=now))
+            session.flush()
+            audit.record(session, actor, "voucher.write_off", "voucher", code, {"state": view.state},
+                         {"state": "written_off"}, now)
+            return voucher_view(session, code, today)
+    except IntegrityError:
+        with db.read() as session:
+            _refuse_unless_valid(voucher_view(session, code, today), actor.store_tz)
+        raise
+
+
+def _refuse_unless_valid(view: VoucherView, tz_name: str) -> None:
+    if view.state == "written_off":
+        when = view.written_off_at.astimezone(zone(tz_name)) if view.written_off_at else None
+        raise Conflict("This voucher was already used on {when} at {store}.",
+                       when=when.strftime("%Y-%m-%d %H:%M") if when else "?",
+                       store=view.written_off_store or "?")
+    if view.state == "cancelled":
+        raise Conflict("This voucher was cancelled with its redemption.")
+    if view.state == "expired":
+        raise Conflict("This voucher expired on {day}.", day=view.expires_on.isoformat() if view.expires_on else "?")
