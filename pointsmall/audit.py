@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -38,7 +38,8 @@ def _digest(prev_hash: str, record: AuditRecord) -> str:
             prev_hash,
             record.store_id,
             str(record.seq),
-            record.occurred_at.isoformat(timespec="microseconds"),
+            # In UTC: the database gives instants back in UTC whatever offset they were written with.
+            record.occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
             str(record.staff_id),
             record.action,
             record.entity,

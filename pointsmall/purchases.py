@@ -195,7 +195,9 @@ def refund_purchase(db: Database, actor: Actor, *, receipt_no: str, refund_no: s
         before = member.balance
         if points > 0:
             ledger.post(session, member, actor, kind=EntryKind.REFUND_REVERSAL, points=-points, now=now,
-                        reference=f"{receipt_no}/{refund_no}", purchase_id=purchase.id, prefer_lot=earn_entry,
+                        # Both numbers may be 64 characters: together they do not fit the reference column.
+                        reference=refund_no, note=f"receipt {receipt_no}", purchase_id=purchase.id,
+                        prefer_lot=earn_entry,
                         allow_negative=True,
                         review_reason=f"refund {refund_no} of receipt {receipt_no} took the balance below zero")
         audit.record(session, actor, "points.refund", "member", member.id, {"balance": before},

@@ -56,7 +56,7 @@ def entries(db: Database, member_id: uuid.UUID) -> list[PointEntry]:
 def lots(db: Database, member_id: uuid.UUID) -> list[PointLot]:
     with db.read() as session:
         rows = list(session.scalars(select(PointLot).where(PointLot.member_id == member_id)
-                                    .order_by(PointLot.expires_on, PointLot.entry_id)))
+                                    .order_by(PointLot.expires_on, PointLot.id)))
         session.expunge_all()
         return rows
 
