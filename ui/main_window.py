@@ -8,7 +8,9 @@ from pointsmall.staff import Permission
 
 from . import icons
 from .context import AppContext
+from .pages.catalog import CatalogPage
 from .pages.counter import CounterPage
+from .pages.mall import MallPage
 from .pages.members import MembersPage
 from .pages.settings import SettingsPage
 
@@ -25,11 +27,18 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(28, 28))
         self.nav.setFixedWidth(150)
         self.pages = QStackedWidget(objectName="pages")
+        self._names: list[str] = []
         self.counter = CounterPage(ctx)
+        self.mall = MallPage(ctx)
         self.members = MembersPage(ctx)
-        self.settings = SettingsPage(ctx)
         self._add_page(self.counter, self.tr("Counter"), "counter")
+        self._add_page(self.mall, self.tr("Mall"), "mall")
         self._add_page(self.members, self.tr("Members"), "members")
+        self.catalog: CatalogPage | None = None
+        if ctx.can(Permission.CATALOG_MANAGE) or ctx.can(Permission.STOCK_MANAGE):
+            self.catalog = CatalogPage(ctx)
+            self._add_page(self.catalog, self.tr("Catalog"), "catalog")
+        self.settings = SettingsPage(ctx)
         self._add_page(self.settings, self.tr("Settings"), "settings")
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
@@ -43,6 +52,7 @@ class MainWindow(QMainWindow):
         self._status()
 
     def _add_page(self, page: QWidget, label: str, icon: str) -> None:
+        self._names.append(icon)
         self.pages.addWidget(page)
         item = QListWidgetItem(icons.icon(icon), label)
         item.setSizeHint(QSize(140, 56))
@@ -65,8 +75,7 @@ class MainWindow(QMainWindow):
             bar.addWidget(QLabel(self.tr("Phone numbers are masked"), objectName="statusMasked"))
 
     def show_page(self, name: str) -> None:
-        index = {"counter": 0, "members": 1, "settings": 2}[name]
-        self.nav.setCurrentRow(index)
+        self.nav.setCurrentRow(self._names.index(name))
 
 
 def _role_name(widget: QWidget, role: str) -> str:

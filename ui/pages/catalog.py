@@ -1,0 +1,13 @@
+"""Placeholder for the catalog page (being built)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ..context import AppContext
+
+
+class CatalogPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        QVBoxLayout(self).addWidget(QLabel("catalog"))
