@@ -141,10 +141,17 @@ def validate_draft(draft: ItemDraft) -> ItemDraft:
                    member_limit=_positive_or_none(draft.member_limit, "per member"))
 
 
-def save_item(db: Database, actor: Actor, draft: ItemDraft, item_id: uuid.UUID | None = None) -> ItemView:
-    """Create an item (stock starts at 0: add stock with a restock entry) or change one."""
+def save_item(db: Database, actor: Actor, draft: ItemDraft, item_id: uuid.UUID | None = None,
+              image: bytes | None = None) -> ItemView:
+    """Create an item (stock starts at 0: add stock with a restock entry) or change one.
+
+    ``image`` (an uploaded file) is attached in the same transaction, so an
+    editor saves a new item with its picture in one write; a refused image
+    refuses the whole save before anything is written.
+    """
     require(actor, Permission.CATALOG_MANAGE)
     draft = validate_draft(draft)
+    prepared = images.prepare_image(image) if image is not None else None
     now = utc_now()
     with db.write() as session:
         same_sku = session.scalars(select(CatalogItem).where(CatalogItem.sku == draft.sku)).one_or_none()
@@ -164,6 +171,23 @@ def save_item(db: Database, actor: Actor, draft: ItemDraft, item_id: uuid.UUID |
         item.updated_at = now
         session.flush()
         audit.record(session, actor, "catalog.save", "item", item.id, before, _audit_fields(item), now)
+        if prepared is not None:
+            _attach_image(session, actor, item, prepared, now)
+        return item_view(item, _sha(session, item.image_id))
+
+
+def set_active(db: Database, actor: Actor, item_id: uuid.UUID, active: bool) -> ItemView:
+    """Offer an item again, or take it off the mall, without touching anything else about it."""
+    require(actor, Permission.CATALOG_MANAGE)
+    now = utc_now()
+    with db.write() as session:
+        item = session.get(CatalogItem, item_id, with_for_update=True)
+        if item is None:
+            raise NotFound("No such catalog item.")
+        if item.active != active:
+            before = {"active": item.active}
+            item.active, item.updated_at = active, now
+            audit.record(session, actor, "catalog.active", "item", item.id, before, {"active": active}, now)
         return item_view(item, _sha(session, item.image_id))
 
 
@@ -184,15 +208,20 @@ def set_image(db: Database, actor: Actor, item_id: uuid.UUID, raw: bytes) -> Ite
         item = session.get(CatalogItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound("No such catalog item.")
-        image = ItemImage(id=new_id(), data=prepared.data, mime=prepared.mime, width=prepared.width,
-                          height=prepared.height, sha256=prepared.sha256, created_at=now)
-        session.add(image)
-        session.flush()
-        before = {"image_id": item.image_id}
-        item.image_id, item.updated_at = image.id, now
-        audit.record(session, actor, "catalog.image", "item", item.id, before,
-                     {"image_id": image.id, "sha256": prepared.sha256}, now)
+        _attach_image(session, actor, item, prepared, now)
         return item_view(item, prepared.sha256)
+
+
+def _attach_image(session: Session, actor: Actor, item: CatalogItem, prepared: images.PreparedImage,
+                  now: datetime) -> None:
+    image = ItemImage(id=new_id(), data=prepared.data, mime=prepared.mime, width=prepared.width,
+                      height=prepared.height, sha256=prepared.sha256, created_at=now)
+    session.add(image)
+    session.flush()
+    before = {"image_id": item.image_id}
+    item.image_id, item.updated_at = image.id, now
+    audit.record(session, actor, "catalog.image", "item", item.id, before,
+                 {"image_id": image.id, "sha256": prepared.sha256}, now)
 
 
 def image_bytes(session: Session, image_id: uuid.UUID) -> tuple[str, bytes] | None:

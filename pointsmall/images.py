@@ -103,6 +103,12 @@ def cache_dir() -> Path:
     return path
 
 
+def cached_thumbnail(image_sha: str, size: str = "grid", directory: Path | None = None) -> bytes | None:
+    """The thumbnail made earlier, or None: lets a caller skip reading the stored image."""
+    path = (directory or cache_dir()) / f"{image_sha}-{THUMB_SIZES[size]}.jpg"
+    return path.read_bytes() if path.exists() else None
+
+
 def thumbnail(image_sha: str, data: bytes, size: str = "grid", directory: Path | None = None) -> bytes:
     """A cached PNG/JPEG thumbnail; made from the stored image the first time."""
     side = THUMB_SIZES[size]
