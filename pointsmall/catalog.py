@@ -10,6 +10,7 @@ import enum
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -248,6 +249,46 @@ def list_items(session: Session, *, category: str | None = None, active_only: bo
                             | (CatalogItem.sku == text.strip().upper()))
     query = query.order_by(CatalogItem.category, CatalogItem.price_points, CatalogItem.name)
     return [item_view(item, sha) for item, sha in session.execute(query).all()]
+
+
+_GRID_COLUMNS = [f for f in ItemView.__dataclass_fields__ if f != "image_sha"]
+
+
+def mall_items(session: Session) -> list[ItemView]:
+    """Every active item for the counter's mall grid, in list order; one query over columns.
+
+    Loading thousands of ORM entities costs several times more than reading
+    their columns, and the mall page opens with all of them.
+    """
+    table = CatalogItem.__table__.c
+    query = (select(*[table[f] for f in _GRID_COLUMNS], ItemImage.sha256)
+             .outerjoin(ItemImage, ItemImage.id == CatalogItem.image_id)
+             .where(CatalogItem.active)
+             .order_by(CatalogItem.category, CatalogItem.price_points, CatalogItem.name))
+    return [ItemView(*row) for row in session.execute(query).all()]
+
+
+def thumbnails(db: Database, wanted: dict[uuid.UUID, str], size: str = "grid",
+               directory: Path | None = None) -> dict[str, bytes]:
+    """Thumbnails by image sha for ``{image_id: sha}``: from the disk cache, else made from the stored image.
+
+    Only the images whose thumbnail is not cached yet are read from the
+    database, in one query.
+    """
+    found: dict[str, bytes] = {}
+    missing: list[uuid.UUID] = []
+    for image_id, sha in wanted.items():
+        cached = images.cached_thumbnail(sha, size, directory)
+        if cached is None:
+            missing.append(image_id)
+        else:
+            found[sha] = cached
+    if missing:
+        with db.read() as session:
+            rows = session.execute(select(ItemImage.sha256, ItemImage.data).where(ItemImage.id.in_(missing))).all()
+        for sha, data in rows:
+            found[sha] = images.thumbnail(sha, data, size, directory)
+    return found
 
 
 def categories(session: Session) -> list[str]:

@@ -144,6 +144,41 @@ def eligibility(db: Database, actor: Actor, member_id: uuid.UUID, items: list[It
     return [Eligibility(item, refusal is None, refusal) for item, refusal in zip(items, refusals)]
 
 
+def quantity_limit(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uuid.UUID) -> int:
+    """The most pieces of an item this member could redeem at once now (0 when none), for a quantity picker.
+
+    Every quantity from 1 to the answer passes the same checks ``redeem``
+    makes; ``redeem`` still checks again in its own transaction.
+    """
+    require(actor, Permission.MEMBER_VIEW)
+    now = utc_now()
+    day = business_day(now, actor.store_tz)
+    with db.read() as session:
+        member = session.get(Member, member_id)
+        item = session.get(CatalogItem, item_id)
+        if member is None:
+            raise NotFound("No such member.")
+        if item is None:
+            raise NotFound("No such catalog item.")
+        ladder = tiers.list_tiers(session)
+        rank = tiers.effective_tier(member, ladder, day).rank
+        today = _taken(session, member.id, [item.id], day)[item.id]
+        total = _taken(session, member.id, [item.id], None)[item.id]
+        view = item_view(item)
+        if _refusal(member, view, 1, rank, ladder, today, total, now) is not None:
+            return 0
+        caps = [999, member.balance // item.price_points]
+        if item.per_order_limit:
+            caps.append(item.per_order_limit)
+        if item.daily_limit:
+            caps.append(item.daily_limit - today)
+        if item.member_limit:
+            caps.append(item.member_limit - total)
+        if not item.unlimited:
+            caps.append(item.stock)
+        return max(0, min(caps))
+
+
 def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UUID, quantity: int = 1,
            request_id: str | None = None) -> RedemptionResult:
     require(actor, Permission.REDEEM)

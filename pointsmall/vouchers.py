@@ -124,6 +124,15 @@ def write_off(db: Database, actor: Actor, typed: str) -> VoucherView:
         raise
 
 
+def refusal(view: VoucherView, tz_name: str) -> Conflict | None:
+    """Why this voucher cannot be written off (used, cancelled, expired), or None when it can."""
+    try:
+        _refuse_unless_valid(view, tz_name)
+    except Conflict as exc:
+        return exc
+    return None
+
+
 def _refuse_unless_valid(view: VoucherView, tz_name: str) -> None:
     if view.state == "written_off":
         when = view.written_off_at.astimezone(zone(tz_name)) if view.written_off_at else None
