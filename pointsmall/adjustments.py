@@ -11,13 +11,14 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
-from . import audit, ledger
+from . import audit, ledger, staff
 from .clock import business_day, utc_now
 from .db import Database
-from .errors import ApprovalRequired, Conflict, ValidationError
+from .errors import ApprovalRequired, AuthenticationFailed, Conflict, ValidationError
 from .ledger import EntryKind
 from .models import PointEntry
 from .rules import load_rules
@@ -73,6 +74,18 @@ def adjust_points(db: Database, actor: Actor, *, member_id: uuid.UUID, points: i
     category, note = validate_adjustment(points, reason_category, note)
     idem_key = f"adjust:{request_id}" if request_id else None
     now = utc_now()
+    try:
+        return _adjust(db, actor, member_id, points, category, note, approval, idem_key, now)
+    except AuthenticationFailed:
+        if approval is not None:
+            # The refusal rolled back the approver's failed-login count; count it in its own
+            # transaction, or the approval box would allow unlimited password guesses.
+            staff.authenticate(db, approval.username, approval.secret, now)
+        raise
+
+
+def _adjust(db: Database, actor: Actor, member_id: uuid.UUID, points: int, category: ReasonCategory, note: str,
+            approval: Approval | None, idem_key: str | None, now: datetime) -> AdjustResult:
     with db.write() as session:
         if idem_key is not None:
             done = session.scalars(select(PointEntry).where(PointEntry.idem_key == idem_key)).one_or_none()

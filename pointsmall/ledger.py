@@ -22,6 +22,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import audit
 from .clock import add_months, business_day, end_of_month, utc_now
 from .db import Database
 from .errors import InsufficientPoints, IntegrityViolation, MemberNotActive, NotFound
@@ -287,4 +288,6 @@ def _expire_member(session: Session, member_id: uuid.UUID, actor: Actor, as_of: 
     member.updated_at = now
     if member.balance < 0:
         raise IntegrityViolation(f"expiry took member {member.id} below zero")
+    audit.record(session, actor, "points.expire", "member", member.id, {"balance": member.balance + total},
+                 {"balance": member.balance, "points": -total, "as_of": as_of}, now)
     return total

@@ -89,3 +89,4 @@ def drop_append_only_trigger(db: Database, table: str) -> None:
             session.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
         else:
             session.execute(text(f"DROP TRIGGER {table}_no_update"))
+            session.execute(text(f"DROP TRIGGER {table}_no_delete"))
