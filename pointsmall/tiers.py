@@ -8,6 +8,7 @@ tier set by hand has a reason and an end date and lapses on its own.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -283,6 +284,8 @@ def _validate_ladder(tiers: list[Tier]) -> None:
             raise ValidationError("Retention must be between 0 and the tier's threshold.", field="retention")
         if not t.name_zh.strip() or not t.name_en.strip():
             raise ValidationError("A tier needs a name.", field="name")
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", t.colour):
+            raise ValidationError("A colour is written as # and six hex digits, e.g. #D4A017.", field="colour")
     if tiers[0].threshold != 0:
         raise ValidationError("The lowest tier must start at 0.", field="threshold")
     for lower, higher in zip(tiers, tiers[1:]):

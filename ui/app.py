@@ -11,6 +11,7 @@ import sys
 from importlib import resources
 
 import qasync
+from PySide6.QtCore import QDir, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pointsmall import bootstrap, staff
@@ -26,11 +27,16 @@ from .messages import error_text
 from .worker import Worker
 
 
+OLD_WINDOW_GRACE_MS = 30_000  # how long a replaced main window lingers, hidden, before it is deleted
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("pointsmall")
     app.setOrganizationName("pointsmall")
     app.setWindowIcon(icons.app_icon())
+    if str(icons.asset()) not in QDir.searchPaths("assets"):
+        QDir.addSearchPath("assets", str(icons.asset()))  # the style sheet's url(assets:icons/...)
     qss = resources.files("assets") / "style.qss"
     if qss.is_file():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
@@ -40,6 +46,56 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def build_main_window(db: Database, worker: Worker, actor: Actor, language: str) -> MainWindow:
     ctx = AppContext(db=db, worker=worker, actor=actor, changes=Changes(), language=language)
     return MainWindow(ctx)
+
+
+class MainWindowKeeper(QObject):
+    """Holds the logged-in staff member's main window and rebuilds it when the language changes.
+
+    Every string is translated when a widget is built, so a new language
+    means a new window: same actor, worker and database, same page and tab,
+    same place on screen. The old window is closed only after the new one is
+    shown (so the application does not quit), and deleted a little later,
+    outside the signal handler of its own Language tab.
+    """
+
+    rebuilt = Signal(object)  # the new MainWindow
+
+    def __init__(self, db: Database, worker: Worker, actor: Actor, language: str) -> None:
+        super().__init__()
+        self.db, self.worker, self.actor = db, worker, actor
+        self._retired: list[MainWindow] = []
+        self.window = self._build(language)
+
+    def _build(self, language: str) -> MainWindow:
+        window = build_main_window(self.db, self.worker, self.actor, language)
+        window.ctx.changes.language_changed.connect(self._language_changed, Qt.ConnectionType.QueuedConnection)
+        return window
+
+    def show(self) -> MainWindow:
+        self.window.show()
+        return self.window
+
+    def _language_changed(self, language: str) -> None:
+        old = self.window
+        new = self._build(language)
+        new.setGeometry(old.geometry())
+        new.nav.setCurrentRow(old.nav.currentRow())
+        new.settings.tabs.setCurrentIndex(old.settings.tabs.currentIndex())
+        if old.isMaximized():
+            new.showMaximized()
+        else:
+            new.show()
+        self.window = new
+        old.close()
+        # Pages may still await a read they started (a count, a search): let it land on the
+        # hidden window, then free the window. The list keeps Python from collecting it sooner.
+        self._retired.append(old)
+        QTimer.singleShot(OLD_WINDOW_GRACE_MS, self, lambda: self._delete(old))
+        self.rebuilt.emit(new)
+
+    def _delete(self, window: MainWindow) -> None:
+        self._retired.remove(window)
+        window.deleteLater()
 
 
 def run(url: str | None, language: str | None = None) -> int:
@@ -54,7 +110,7 @@ def run(url: str | None, language: str | None = None) -> int:
     worker = Worker(db)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    windows: list[MainWindow] = []
+    keepers: list[MainWindowKeeper] = []
     with db.read() as session:
         accounts = staff.has_login_accounts(session)
         store = staff.system_actor(session).store_name
@@ -63,9 +119,9 @@ def run(url: str | None, language: str | None = None) -> int:
         login.show_no_accounts()
 
     def logged_in(actor: Actor) -> None:
-        window = build_main_window(db, worker, actor, language)
-        windows.append(window)
-        window.show()
+        keeper = MainWindowKeeper(db, worker, actor, language)
+        keepers.append(keeper)
+        keeper.show()
 
     login.logged_in.connect(logged_in)
     login.rejected.connect(app.quit)

@@ -8,3 +8,4 @@ class Changes(QObject):
     member_changed = Signal(object)  # uuid.UUID of the member whose points, tier or details changed
     members_changed = Signal()  # members were added (the members table recounts)
     settings_changed = Signal()  # tiers, rules, campaigns or staff changed
+    language_changed = Signal(str)  # the interface language was switched: the main window rebuilds itself
