@@ -2,14 +2,18 @@
 
 Codes use 30 characters with nothing that looks alike (no 0/O, 1/I/L, no U),
 12 characters in groups of four with a check character, e.g. ``K7MQ-9XH2-TD4R``.
-Typed codes are normalised (case, spaces, dashes); a mistyped character is
-mostly caught by the check character. The write-off row's primary key is the code, so two tills
-writing off the same voucher at once cannot both succeed.
+Typed codes are normalised (case, full-width characters from an input method,
+spaces, dashes). The check character catches every single mistyped character
+and every swap of two neighbours except of two characters 15 apart in the
+alphabet. A write-off locks the voucher row (so does a cancellation) and its
+row's primary key is the code, so two tills writing off the same voucher at
+once, or one writing it off while another cancels it, cannot both succeed.
 """
 from __future__ import annotations
 
 import io
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,10 +32,16 @@ from .staff import Actor, Permission, require
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 symbols: no 0 O 1 I L U
 BODY = 11
+# Weights prime to 30, so no single substitution leaves the sum unchanged
+# mod 30 (weights 1..11 missed e.g. a change by 5 at the 6th character), and
+# neighbours differ by a number prime to 15, so a swap is caught unless the
+# two characters are 15 apart.
+_WEIGHTS = (1, 23, 7, 29)
+_SEPARATORS = set("-‐‑‒–—_")
 
 
 def _check_char(body: str) -> str:
-    total = sum((i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
+    total = sum(_WEIGHTS[i % len(_WEIGHTS)] * ALPHABET.index(c) for i, c in enumerate(body))
     return ALPHABET[total % len(ALPHABET)]
 
 
@@ -45,7 +55,9 @@ def display_code(code: str) -> str:
 
 
 def normalise_code(typed: str) -> str:
-    code = "".join(ch for ch in (typed or "").upper() if ch not in " -\t")
+    # NFKC turns an input method's full-width letters, digits and dashes into ASCII.
+    text = unicodedata.normalize("NFKC", typed or "").upper()
+    code = "".join(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS)
     if len(code) != BODY + 1 or any(c not in ALPHABET for c in code) or _check_char(code[:-1]) != code[-1]:
         raise ValidationError("That is not a valid voucher code; check it and type it again.", field="code")
     return code
@@ -54,7 +66,9 @@ def normalise_code(typed: str) -> str:
 def qr_png(code: str, scale: int = 6) -> bytes:
     """The voucher's QR code as PNG bytes (the payload is the code as printed)."""
     out = io.BytesIO()
-    segno.make(display_code(code), error="m").save(out, kind="png", scale=scale, border=2)
+    # A full QR code, never a Micro QR (which segno.make picks for short text): phone cameras and
+    # many counter scanners cannot read Micro QR.
+    segno.make_qr(display_code(code), error="m").save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
 
 
@@ -110,6 +124,11 @@ def write_off(db: Database, actor: Actor, typed: str) -> VoucherView:
     today = business_day(now, actor.store_tz)
     try:
         with db.write() as session:
+            # Locked first: a second write-off or a cancellation of the same
+            # voucher waits here, then sees what this one did.
+            if session.get(Voucher, code, with_for_update=True) is None:
+                raise NotFound("No voucher with the code {code}; check it and type it again.",
+                               code=display_code(code))
             view = voucher_view(session, code, today)
             _refuse_unless_valid(view, actor.store_tz)
             session.add(VoucherWriteOff(voucher_code=code, staff_id=actor.staff_id, store_id=actor.store_id,

@@ -107,3 +107,10 @@ def test_voucher_refusal_says_why_it_cannot_be_written_off(db, system):
     redemption.cancel(db, system, second.redemption_id, "顾客不要了")
     cancelled = vouchers.refusal(vouchers.look_up(db, system, second.voucher_code), system.store_tz)
     assert cancelled is not None and cancelled.template == "This voucher was cancelled with its redemption."
+
+
+def test_the_voucher_qr_code_is_a_full_qr_code_with_its_quiet_zone():
+    """Short codes made segno pick a Micro QR, which phone cameras and many scanners cannot read."""
+    for _ in range(20):
+        image = Image.open(io.BytesIO(vouchers.qr_png(vouchers.new_code(), scale=1)))
+        assert image.size[0] >= 21 + 2 * 4  # version 1 at least (Micro QR is 11 to 17 modules), 4-module margin
