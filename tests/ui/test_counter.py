@@ -1,6 +1,8 @@
 """The counter page, driven as a cashier drives it: scan, type, Enter, read the screen."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -9,9 +11,11 @@ from pointsmall import ledger, members, purchases, staff
 from pointsmall.db import Database
 from pointsmall.members import MemberView
 from pointsmall.staff import Actor
+from pointsmall.tiers import TierProgress, list_tiers
 from ui import i18n
 from ui.pages.counter import CounterPage
 from ui.widgets.amount_field import AmountError, AmountProblem, parse_yuan
+from ui.widgets.tier_progress import TierProgressView
 
 WAIT = 5000
 
@@ -109,6 +113,19 @@ def test_last_four_lists_the_matches_and_arrow_enter_picks_one(qtbot, page, ui_d
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.card.name.text() == second, timeout=WAIT)
     assert not page.results.isVisible()
+    assert QApplication.focusWidget() is page.scan
+
+
+def test_clicking_a_match_loads_it(qtbot, page, ui_db):
+    new_member(ui_db, "张三丰", "13800138000")
+    new_member(ui_db, "张小凡", "13912348000")
+    scan(qtbot, page, "8000")
+    qtbot.waitUntil(lambda: page.results.isVisible(), timeout=WAIT)
+    item = page.results.topLevelItem(1)
+    name = item.text(0)
+    qtbot.mouseClick(page.results.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.results.visualItemRect(item).center())
+    qtbot.waitUntil(lambda: page.card.name.text() == name, timeout=WAIT)
     assert QApplication.focusWidget() is page.scan
 
 
@@ -265,6 +282,27 @@ def test_changes_made_elsewhere_refresh_the_card(qtbot, page, ui_db, cashier_ctx
     cashier_ctx.changes.member_changed.emit(member.id)
     qtbot.waitUntil(lambda: page.card.balance.text() == i18n.points(50), timeout=WAIT)
     assert page.entries.topLevelItemCount() == 1
+
+
+# -- the words under the progress bar ---------------------------------------------
+
+def test_progress_words_for_each_basis_the_top_tier_and_a_tier_set_by_hand(qtbot, ui_db, language):
+    with ui_db.read() as session:
+        regular, silver, gold, diamond = list_tiers(session)
+    view = TierProgressView("en")
+    qtbot.addWidget(view)
+    assert view.progress_words(TierProgress("spend", 468_000, silver, gold, 32_000, 92, None)) == \
+        "Spend ¥320 more to reach Gold"
+    assert view.progress_words(TierProgress("spend", 467_950, silver, gold, 32_050, 92, None)) == \
+        "Spend ¥320.50 more to reach Gold"
+    assert view.progress_words(TierProgress("points", 700, regular, silver, 1_300, 35, None)) == \
+        f"Earn {i18n.points(1300)} more points to reach Silver"
+    assert view.progress_words(TierProgress("spend", 3_000_000, diamond, None, 0, 100, None)) == "Top tier"
+    view.show_progress(TierProgress("spend", 0, gold, diamond, 2_000_000, 0, date(2027, 3, 31)), "VIP")
+    assert view.manual.text() == f"Set by hand until {i18n.day(date(2027, 3, 31))} (VIP)"
+    chinese = TierProgressView("zh_CN")
+    qtbot.addWidget(chinese)
+    assert "金卡会员" in chinese.progress_words(TierProgress("spend", 468_000, silver, gold, 32_000, 92, None))
 
 
 # -- the amount, parsed without float --------------------------------------------

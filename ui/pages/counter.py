@@ -134,6 +134,7 @@ class CounterPage(QWidget):
         award_layout.addWidget(self.award_error)
 
         recent_panel = QFrame(objectName="recentPanel")
+        self.toast.anchor_to(recent_panel)  # over the free space under the entries, not over the fields
         recent_layout = QVBoxLayout(recent_panel)
         recent_layout.setContentsMargins(20, 16, 20, 16)
         recent_layout.addWidget(QLabel(self.tr("Recent points"), objectName="panelTitle"))
@@ -221,6 +222,7 @@ class CounterPage(QWidget):
             self.scan.clear()
         else:
             self._show_no_member()
+            self._say("", "")
         self.scan.setFocus()
 
     # -- showing the member --------------------------------------------------
@@ -247,6 +249,8 @@ class CounterPage(QWidget):
             self._award_says("")
         self.card.show_member(view)
         self.entries.show_entries(entries)
+        if not self.scan_message.text() or self.scan_message.property("kind") == "hint":
+            self._say(self.tr("Enter on the empty box: award points · Esc: next customer"), "hint")
         self.member_stack.setCurrentWidget(self.card)
         can_award = self.ctx.can(Permission.POINTS_EARN)
         self.award_panel.setEnabled(can_award)

@@ -19,6 +19,7 @@ STYLES = {
 class Toast(QLabel):
     def __init__(self, parent: QWidget, hold_ms: int = 3500, fade_ms: int = 700) -> None:
         super().__init__(parent)
+        self._anchor: QWidget | None = None
         self.setObjectName("toast")
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -55,6 +56,10 @@ class Toast(QLabel):
         self.raise_()
         self._hold.start()
 
+    def anchor_to(self, widget: QWidget) -> None:
+        """Float over the bottom of ``widget`` (a descendant of the parent) instead of the parent's."""
+        self._anchor = widget
+
     def dismiss(self) -> None:
         self._hold.stop()
         self._fade.stop()
@@ -62,12 +67,16 @@ class Toast(QLabel):
 
     def _place(self) -> None:
         parent = self.parentWidget()
+        area = parent.rect()
+        if self._anchor is not None and self._anchor.isVisible():
+            area = self._anchor.geometry()
+            area.moveTopLeft(self._anchor.mapTo(parent, self._anchor.rect().topLeft()))
         self.ensurePolished()
         natural = self.fontMetrics().horizontalAdvance(self.text()) + 80
-        width = max(200, min(natural, parent.width() - 80))
+        width = max(200, min(natural, area.width() - 40))
         self.setFixedWidth(width)
         self.adjustSize()
-        self.move((parent.width() - width) // 2, parent.height() - self.height() - 36)
+        self.move(area.left() + (area.width() - width) // 2, area.bottom() - self.height() - 28)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
