@@ -132,7 +132,8 @@ class CampaignsTab(SettingsTab):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.campaigns))
         for row, c in enumerate(self.campaigns):
-            tiers = "、".join(names[t.code] for t in self.tiers if t.code in c.tier_codes) or self.tr("All tiers")
+            tiers = formats.join_names([names[t.code] for t in self.tiers if t.code in c.tier_codes]) \
+                or self.tr("All tiers")
             ended = c.ends_on < today
             status = (self.tr("Ended") if ended else self.tr("Off") if not c.active
                       else self.tr("Upcoming") if c.starts_on > today else self.tr("Running"))
@@ -207,7 +208,8 @@ class CampaignsTab(SettingsTab):
     def _describe(self) -> None:
         codes = [code for code, box in self.tier_boxes.items() if box.isChecked()]
         names = {t.code: formats.tier_name(t, self.ctx.language) for t in self.tiers}
-        who = "、".join(names[c] for c in codes) if codes else self.tr("all members")
+        who = (self.tr("{tiers} members").format(tiers=formats.join_names([names[c] for c in codes])) if codes
+               else self.tr("all members"))
         text = self.tr("From {start} to {end}, {who} earn {x} points on top of their tier's multiplier.").format(
             start=i18n.day(self.starts.date().toPython()), end=i18n.day(self.ends.date().toPython()), who=who,
             x=formats.multiplier(formats.permille(self.multiplier.value())))

@@ -16,7 +16,6 @@ from pointsmall.tiers import TierView
 
 from ... import i18n
 
-CONTEXT = "SettingsFormats"
 _MONEY = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
 
@@ -27,10 +26,10 @@ def chinese() -> bool:
 def discount(pct: int) -> str:
     """95 -> "95折" / "5% off"; 90 -> "9折"; 100 -> no discount."""
     if pct >= 100:
-        return QCoreApplication.translate(CONTEXT, "No discount")
+        return QCoreApplication.translate("SettingsFormats", "No discount")
     if chinese():
         return f"{pct // 10 if pct % 10 == 0 else pct}折"
-    return QCoreApplication.translate(CONTEXT, "{n}% off").format(n=100 - pct)
+    return QCoreApplication.translate("SettingsFormats", "{n}% off").format(n=100 - pct)
 
 
 def thousandths(value: int) -> str:
@@ -54,7 +53,7 @@ def growth(value: int, basis: str) -> str:
     """A threshold as money on the spend basis, as points on the points basis."""
     if basis == "spend":
         return i18n.money_short(value)
-    return QCoreApplication.translate(CONTEXT, "{points} points").format(points=i18n.points(value))
+    return QCoreApplication.translate("SettingsFormats", "{points} points").format(points=i18n.points(value))
 
 
 def parse_money(text: str) -> int | None:
@@ -80,6 +79,11 @@ def ordinal(n: int) -> str:
         return str(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def join_names(names: list[str]) -> str:
+    """金卡会员、钻石会员 in Chinese; Gold, Diamond in English."""
+    return ("、" if chinese() else ", ").join(names)
 
 
 def tier_name(tier: TierView, language: str) -> str:
