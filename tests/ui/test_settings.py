@@ -225,3 +225,19 @@ def test_a_second_operator_sees_the_change(qtbot, operator_ctx, ui_db):
     tiers.update_tier(ui_db, other, "gold", discount_pct=85)
     operator_ctx.changes.settings_changed.emit()
     qtbot.waitUntil(lambda: page.tiers.table.item(2, 3).text() == "15% off", timeout=5000)
+
+
+def test_operator_switches_the_tier_basis_to_points(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    tab = page.tiers
+    tab.basis.setCurrentIndex(tab.basis.findData("points"))
+    assert "review them" in tab.basis_warning.text()
+    retype(qtbot, tab.window, "6")
+    with qtbot.waitSignal(tab.loaded, timeout=5000):
+        click(qtbot, tab.basis_save)
+    assert tab.basis_text.text() == "Tier follows points earned over the last 6 months; never the points balance."
+    assert tab.table.item(1, 1).text() == "100,000 points"
+    assert tab.basis_warning.text() == ""
+    with ui_db.read() as session:
+        stored = rules.load_rules(session)
+    assert (stored.tier_basis, stored.tier_window_months) == ("points", 6)
