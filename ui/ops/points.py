@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-from pointsmall import adjustments, purchases
+from pointsmall import adjustments, purchases, rules
 from pointsmall.adjustments import AdjustResult, Approval
+from pointsmall.db import Database
 from pointsmall.purchases import AwardResult, RefundResult
 
 from ..context import AppContext
@@ -31,3 +32,13 @@ async def adjust(ctx: AppContext, member_id: uuid.UUID, points: int, reason_cate
                                     request_id=request_id)
     ctx.changes.member_changed.emit(member_id)
     return result
+
+
+def _adjust_limit(db: Database) -> int:
+    with db.read() as session:
+        return rules.load_rules(session).adjust_limit
+
+
+async def adjust_limit(ctx: AppContext) -> int:
+    """Above this many points an adjustment needs a second staff member's approval."""
+    return await ctx.worker.read(_adjust_limit)

@@ -1,0 +1,1 @@
+"""Dialogs opened from several screens (member details, registration, adjustments)."""
