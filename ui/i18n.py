@@ -66,7 +66,8 @@ def money_short(fen: int) -> str:
 
 
 def day(value: date) -> str:
-    return QLocale().toString(value, QLocale.FormatType.ShortFormat)
+    """ISO dates in both languages: "11/30/28" is ambiguous at a till, 2028-11-30 is not."""
+    return QLocale().toString(value, "yyyy-MM-dd")
 
 
 def moment(value: datetime) -> str:
