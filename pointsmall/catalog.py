@@ -7,6 +7,7 @@ the item is their projection, moved in the same transaction.
 from __future__ import annotations
 
 import enum
+import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,6 +25,7 @@ from .models import CatalogItem, ItemImage, StockEntry
 from .staff import Actor, Permission, require
 
 MAX_PRICE = 10_000_000
+MAX_REASON = 200  # stock_entries.reason
 
 
 class ItemKind(str, enum.Enum):
@@ -105,8 +107,9 @@ def _positive_or_none(value: int | None, what: str) -> int | None:
 
 
 def validate_draft(draft: ItemDraft) -> ItemDraft:
-    sku = draft.sku.strip().upper()
-    if not sku or len(sku) > 32 or not all(c.isalnum() or c in "-_" for c in sku):
+    # NFKC: an input method's full-width "ＡＢ－１２" is the AB-12 a scanner types.
+    sku = unicodedata.normalize("NFKC", draft.sku).strip().upper()
+    if not sku or len(sku) > 32 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in sku):
         raise ValidationError("An item code is 1 to 32 letters, digits, - or _.", field="sku")
     name = draft.name.strip()
     if not name or len(name) > 64:
@@ -337,6 +340,8 @@ def record_stock(db: Database, actor: Actor, item_id: uuid.UUID, kind: StockKind
     reason = reason.strip()
     if len(reason) < 2:
         raise ValidationError("Give a reason for the stock change.", field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError("A reason has at most {n} characters.", field="reason", n=MAX_REASON)
     now = utc_now()
     with db.write() as session:
         item = session.get(CatalogItem, item_id, with_for_update=True)

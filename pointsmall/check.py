@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -129,16 +129,31 @@ def _stock(session: Session, report: CheckReport, limit: int) -> None:
     ).all()
     for sku, stock, total, seq, n in rows:
         report.problems.append(f"item {sku}: stock {stock} but its {n} entries (seq {seq}) sum to {total}")
-    for kind in ("redemption", "cancellation"):
-        moved = select(StockEntry.redemption_id, func.sum(StockEntry.quantity).label("q")) \
-            .where(StockEntry.kind == kind).group_by(StockEntry.redemption_id).subquery()
-        query = (select(Redemption.id, Redemption.quantity, moved.c.q)
-                 .join(CatalogItem, CatalogItem.id == Redemption.item_id)
-                 .outerjoin(moved, moved.c.redemption_id == Redemption.id)
-                 .where(CatalogItem.unlimited.is_(False)))
-        if kind == "cancellation":
-            query = query.join(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
-        sign = -1 if kind == "redemption" else 1
-        query = query.where(func.coalesce(moved.c.q, 0) != sign * Redemption.quantity).limit(limit)
-        for redemption_id, quantity, q in session.execute(query).all():
-            report.problems.append(f"redemption {redemption_id}: {kind} of {quantity} moved stock by {q or 0}")
+    # A redemption took its quantity from stock or, on an unlimited item,
+    # nothing; its cancellation gave back exactly what it took. (Whether the
+    # item is unlimited now says nothing about when it was redeemed.)
+    moves = {kind: select(StockEntry.redemption_id, func.sum(StockEntry.quantity).label("q"))
+             .where(StockEntry.kind == kind).group_by(StockEntry.redemption_id).subquery()
+             for kind in ("redemption", "cancellation")}
+    taken, returned = moves["redemption"], moves["cancellation"]
+    rows = session.execute(
+        select(Redemption.id, Redemption.quantity, taken.c.q, returned.c.q,
+               RedemptionCancellation.redemption_id.is_not(None))
+        .outerjoin(taken, taken.c.redemption_id == Redemption.id)
+        .outerjoin(returned, returned.c.redemption_id == Redemption.id)
+        .outerjoin(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
+        .where((func.coalesce(taken.c.q, -Redemption.quantity) != -Redemption.quantity)
+               | (func.coalesce(returned.c.q, 0) != -func.coalesce(taken.c.q, 0)
+                  * case((RedemptionCancellation.redemption_id.is_(None), 0), else_=1)))
+        .limit(limit)
+    ).all()
+    for redemption_id, quantity, took, gave, cancelled in rows:
+        report.problems.append(f"redemption {redemption_id} of {quantity}: took {-(took or 0)} from stock, "
+                               f"{'cancelled and ' if cancelled else ''}gave back {gave or 0}")
+    # Redemption and cancellation entries always name their redemption.
+    rows = session.execute(
+        select(StockEntry.id, StockEntry.kind).outerjoin(Redemption, Redemption.id == StockEntry.redemption_id)
+        .where(StockEntry.kind.in_(("redemption", "cancellation")), Redemption.id.is_(None)).limit(limit)
+    ).all()
+    for entry_id, kind in rows:
+        report.problems.append(f"stock entry {entry_id}: a {kind} without its redemption")

@@ -22,15 +22,29 @@ from sqlalchemy.orm import Session
 
 from . import audit, ledger, tiers
 from .catalog import ItemKind, ItemView, StockKind, item_view, move_stock
-from .clock import business_day, utc_now
+from .clock import business_day, utc_now, zone
 from .db import Database
 from .errors import Conflict, DomainError, IntegrityViolation, NotFound, ValidationError
 from .ids import new_id
 from .ledger import EntryKind
-from .models import CatalogItem, LotDraw, Member, PointLot, Redemption, RedemptionCancellation, Voucher, VoucherWriteOff
+from .models import (
+    CatalogItem,
+    LotDraw,
+    Member,
+    PointLot,
+    Redemption,
+    RedemptionCancellation,
+    StockEntry,
+    Voucher,
+    VoucherWriteOff,
+)
 from .rules import load_rules
 from .staff import Actor, Permission, require
 from .vouchers import display_code, new_code
+
+
+MAX_REASON = 200  # redemption_cancellations.reason
+MAX_REQUEST_ID = 64  # redemptions.request_id
 
 
 class Refusal(DomainError):
@@ -99,15 +113,19 @@ def _taken(session: Session, member_id: uuid.UUID, item_ids: list[uuid.UUID], da
 
 
 def _refusal(member: Member, item: ItemView, quantity: int, tier_rank: int, ladder: list[tiers.TierView],
-             today_taken: int, total_taken: int, now: datetime) -> Refusal | None:
+             today_taken: int, total_taken: int, now: datetime, tz_name: str) -> Refusal | None:
     if member.status != "active":
         return Refusal("This member's account is frozen; points cannot change.")
     if not item.active:
         return Refusal("This item is no longer offered.")
+    # Days as the store's calendar has them; the window's end is exclusive, so
+    # the last day shown is the day of its last instant.
     if item.available_from and now < item.available_from:
-        return Refusal("This item can be redeemed from {day}.", day=item.available_from.date().isoformat())
+        return Refusal("This item can be redeemed from {day}.",
+                       day=item.available_from.astimezone(zone(tz_name)).date().isoformat())
     if item.available_until and now >= item.available_until:
-        return Refusal("This item could be redeemed until {day}.", day=item.available_until.date().isoformat())
+        last = item.available_until - timedelta(microseconds=1)
+        return Refusal("This item could be redeemed until {day}.", day=last.astimezone(zone(tz_name)).date().isoformat())
     if tier_rank < item.min_tier_rank:
         needed = next((t for t in ladder if t.rank == item.min_tier_rank), ladder[-1])
         # Both names travel with the refusal; each language's template picks its own.
@@ -140,7 +158,8 @@ def eligibility(db: Database, actor: Actor, member_id: uuid.UUID, items: list[It
         rank = tiers.effective_tier(member, ladder, day).rank
         ids = [i.id for i in items]
         today, total = _taken(session, member.id, ids, day), _taken(session, member.id, ids, None)
-        refusals = [_refusal(member, item, 1, rank, ladder, today[item.id], total[item.id], now) for item in items]
+        refusals = [_refusal(member, item, 1, rank, ladder, today[item.id], total[item.id], now, actor.store_tz)
+                    for item in items]
     return [Eligibility(item, refusal is None, refusal) for item, refusal in zip(items, refusals)]
 
 
@@ -165,7 +184,7 @@ def quantity_limit(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uu
         today = _taken(session, member.id, [item.id], day)[item.id]
         total = _taken(session, member.id, [item.id], None)[item.id]
         view = item_view(item)
-        if _refusal(member, view, 1, rank, ladder, today, total, now) is not None:
+        if _refusal(member, view, 1, rank, ladder, today, total, now, actor.store_tz) is not None:
             return 0
         caps = [999, member.balance // item.price_points]
         if item.per_order_limit:
@@ -184,16 +203,21 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
     require(actor, Permission.REDEEM)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 999:
         raise ValidationError("Redeem 1 to 999 pieces at a time.", field="quantity")
+    if request_id is not None and not 1 <= len(request_id) <= MAX_REQUEST_ID:
+        raise ValidationError("A request id has 1 to {n} characters.", field="request_id", n=MAX_REQUEST_ID)
     now = utc_now()
     day = business_day(now, actor.store_tz)
     with db.write() as session:
+        member = ledger.lock_member(session, member_id)
         if request_id is not None:
+            # Looked up under the member's lock: a retry racing the first
+            # attempt waits for it and then finds it (on PostgreSQL each
+            # statement sees what committed before it).
             done = session.scalars(select(Redemption).where(Redemption.request_id == request_id)).one_or_none()
             if done is not None:
                 if done.member_id != member_id or done.item_id != item_id or done.quantity != quantity:
                     raise Conflict("This redemption request was already used for another item.")
                 return _result(session, done, repeated=True)
-        member = ledger.lock_member(session, member_id)
         item = session.get(CatalogItem, item_id, with_for_update=True, populate_existing=True)
         if item is None:
             raise NotFound("No such catalog item.")
@@ -201,7 +225,7 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
         rank = tiers.effective_tier(member, ladder, day).rank
         today = _taken(session, member.id, [item.id], day)[item.id]
         total = _taken(session, member.id, [item.id], None)[item.id]
-        refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now)
+        refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now, actor.store_tz)
         if refusal is not None:
             raise refusal
         points = item.price_points * quantity
@@ -252,6 +276,8 @@ def cancel(db: Database, actor: Actor, redemption_id: uuid.UUID, reason: str) ->
     reason = reason.strip()
     if len(reason) < 2:
         raise ValidationError("Give a reason for the cancellation.", field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError("A reason has at most {n} characters.", field="reason", n=MAX_REASON)
     now = utc_now()
     with db.write() as session:
         found = session.get(Redemption, redemption_id)
@@ -262,7 +288,10 @@ def cancel(db: Database, actor: Actor, redemption_id: uuid.UUID, reason: str) ->
         assert item is not None
         if session.get(RedemptionCancellation, redemption_id) is not None:
             raise Conflict("This redemption was already cancelled.")
-        voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == redemption_id)).one()
+        # The voucher row is locked by a write-off too: a cancellation and a
+        # write-off of the same voucher at two tills cannot both succeed.
+        voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == redemption_id)
+                                  .with_for_update()).one()
         if session.get(VoucherWriteOff, voucher.code) is not None:
             raise Conflict("The voucher of this redemption was already used; it cannot be cancelled.")
         rules = load_rules(session)
@@ -280,8 +309,13 @@ def cancel(db: Database, actor: Actor, redemption_id: uuid.UUID, reason: str) ->
                             lots=lots, reference=str(redemption_id), note=reason)
         session.add(RedemptionCancellation(redemption_id=redemption_id, entry_id=entry.id, reason=reason,
                                            staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now))
-        if not item.unlimited:
-            move_stock(session, item, actor, StockKind.CANCELLATION, found.quantity, now, reason,
+        # Stock comes back only if the redemption took it: the item may have
+        # been switched to or from unlimited since.
+        taken = session.scalar(select(func.coalesce(func.sum(StockEntry.quantity), 0))
+                               .where(StockEntry.redemption_id == redemption_id,
+                                      StockEntry.kind == StockKind.REDEMPTION.value))
+        if taken:
+            move_stock(session, item, actor, StockKind.CANCELLATION, -taken, now, reason,
                        redemption_id=redemption_id)
         session.flush()
         audit.record(session, actor, "mall.cancel", "member", member.id, {"balance": member.balance - found.points},
