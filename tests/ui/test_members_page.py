@@ -162,3 +162,17 @@ def test_new_members_and_changes_show_in_the_table(qtbot, supervisor_ctx):
     members.update_member(supervisor_ctx.db, supervisor_ctx.actor, view.id, name="新名字")
     supervisor_ctx.changes.member_changed.emit(view.id)
     assert page.model.data(page.model.index(1, Column.NAME)) == "新名字"
+
+
+def test_down_arrow_goes_from_the_search_box_into_the_results(qtbot, supervisor_ctx):
+    add_members(supervisor_ctx.db, supervisor_ctx.actor, ["张三丰", "张无忌", "李四"])
+    page = shown_page(qtbot, supervisor_ctx)
+    page.search.setFocus()
+    commit_text(page.search, "张")
+    qtbot.waitUntil(lambda: page.model.searching and page.model.rowCount() == 2, timeout=5000)
+    qtbot.keyClick(page.search, Qt.Key.Key_Down)
+    assert page.table.hasFocus() and page.table.currentIndex().row() == 0
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.member is not None, timeout=5000)
+    assert page.detail.member.name == "张无忌"

@@ -199,9 +199,8 @@ class AdjustPointsDialog(QDialog):
         else:
             self.preview.clear()
         if self.limit is not None:
-            self.approver_hint.setText(self.tr(
-                "More than {limit} points: a supervisor other than you types their own user name and "
-                "password to approve.").format(limit=i18n.points(self.limit)))
+            self.approver_hint.setText(self.tr("Over {limit} points: another supervisor signs in here to approve.")
+                                       .format(limit=i18n.points(self.limit)))
         self.approver_box.setVisible(self.needs_approval() or "approver" in self._server_errors)
         problems = self.field_errors()
         for field, label in self.errors.items():

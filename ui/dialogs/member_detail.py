@@ -10,6 +10,7 @@ adjustment made here or at another screen shows at once.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import shiboken6
 from PySide6.QtCore import Qt
@@ -105,8 +106,12 @@ class MemberDetailDialog(QDialog):
         header = self.ledger_view.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in ((LedgerColumn.WHEN, 132), (LedgerColumn.KIND, 100), (LedgerColumn.POINTS, 76),
-                              (LedgerColumn.BALANCE, 90), (LedgerColumn.EXPIRES, 92)):
+        # Dates are as wide as the locale writes them; the rest is room for the reason and note.
+        metrics = self.ledger_view.fontMetrics()
+        now = datetime.now(timezone.utc)
+        for column, width in ((LedgerColumn.WHEN, metrics.horizontalAdvance(i18n.moment(now)) + 32),
+                              (LedgerColumn.KIND, 100), (LedgerColumn.POINTS, 76), (LedgerColumn.BALANCE, 90),
+                              (LedgerColumn.EXPIRES, metrics.horizontalAdvance(i18n.day(now.date())) + 32)):
             self.ledger_view.setColumnWidth(column, width)
         header.setSectionResizeMode(LedgerColumn.REASON, QHeaderView.ResizeMode.Stretch)
         self.ledger_empty = QLabel(self.tr("No points yet."), objectName="ledgerEmpty")
