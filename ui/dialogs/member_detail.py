@@ -173,7 +173,10 @@ class MemberDetailDialog(QDialog):
         self.facts["phone"].setText(member.phone)
         self.facts["birthday"].setText(i18n.day(member.birthday) if member.birthday else self.tr("Not given"))
         self.facts["joined"].setText(i18n.day(member.joined_on))
-        self.facts["store"].setText(member.home_store_id)
+        store = member.home_store_id
+        if store == self.ctx.actor.store_id:
+            store = self.tr("{name} ({code})").format(name=self.ctx.actor.store_name, code=store)
+        self.facts["store"].setText(store)
         self.facts["consent"].setText(yes if member.consent else no)
         frozen = member.status == "frozen"
         self.facts["status"].setText(self.tr("Frozen") if frozen else self.tr("Active"))

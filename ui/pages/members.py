@@ -222,12 +222,15 @@ class MembersPage(QWidget):
             self.open_member(self.model.member_id(0))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        # Down arrow from the search box goes into the results, so the keyboard never has to leave the keys.
-        if watched is self.search and event.type() == QEvent.Type.KeyPress:
-            if isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and self.model.rowCount():
+        # Down goes from the search box into the results and Escape empties it, so hands stay on the keys.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Down and self.model.rowCount():
                 self.table.setFocus()
                 if not self.table.currentIndex().isValid():
                     self.table.selectRow(0)
+                return True
+            if event.key() == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
                 return True
         return super().eventFilter(watched, event)
 
