@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF"}
+# MPO is a JPEG with extra frames (phone photos with a depth map or a preview): its first frame is used.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; beyond that the file is treated as a bomb
 MAX_SIDE = 1600
@@ -82,16 +85,19 @@ def prepare_image(raw: bytes) -> PreparedImage:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     profile = image.info.get("icc_profile")
-    if image.mode in ("P", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        image = image.convert("RGBA")
-    elif image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGB")
-    if profile:
+    if image.mode in ("P", "LA", "PA"):
+        image = image.convert("RGBA")  # palette and alpha only: the colour space stays the same
+    if profile and image.mode in ("RGB", "RGBA", "CMYK", "L"):
+        # The profile describes the pixels as decoded: apply it before any other
+        # mode conversion (a CMYK profile cannot read CMYK already turned into RGB).
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode) or image
+            image = ImageCms.profileToProfile(image, source, _SRGB,
+                                              outputMode="RGBA" if image.mode == "RGBA" else "RGB") or image
         except (ImageCms.PyCMSError, OSError):
             pass  # an unreadable profile: keep the pixels as they are, treated as sRGB
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGB")
     if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
         image = image.convert("RGB")  # fully opaque: store as JPEG
     return image
@@ -122,7 +128,14 @@ def thumbnail(image_sha: str, data: bytes, size: str = "grid", directory: Path |
         canvas.paste(image, mask=image.split()[3])
         out = io.BytesIO()
         canvas.save(out, "JPEG", quality=85)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(out.getvalue())
-    tmp.replace(path)  # atomic: a reader never sees half a file
+    # A temporary file of its own (several threads may make the same thumbnail
+    # at once), renamed into place: a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(out.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return out.getvalue()
