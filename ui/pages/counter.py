@@ -243,6 +243,7 @@ class CounterPage(QWidget):
             self._say(error_text(exc), "error")
             return
         if self.card.member is None or self.card.member.id != view.id:
+            self.ctx.changes.member_selected.emit(view.id)  # the mall serves the same member
             self.toast.dismiss()  # the last customer's points are not this one's
             self.receipt.clear()
             self.amount.clear()
@@ -259,6 +260,8 @@ class CounterPage(QWidget):
 
     def _show_no_member(self) -> None:
         self._running.cancel("load")
+        if self.card.member is not None:
+            self.ctx.changes.member_selected.emit(None)  # next customer: the mall browses without a member
         self.card.member = None
         self.member_stack.setCurrentWidget(self.empty)
         self.toast.dismiss()
