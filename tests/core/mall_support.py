@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -19,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from pointsmall import catalog, check, purchases, staff
+from pointsmall import bootstrap, catalog, check, purchases, staff
 from pointsmall.catalog import ItemDraft, ItemView
 from pointsmall.db import Database
 from pointsmall.models import PointLot, StockEntry
@@ -51,6 +52,21 @@ def _actors(db: Database) -> Mall:
                                   (Role.CASHIER, Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)))
 
 
+@contextmanager
+def _pg_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    template = request.getfixturevalue("pg_template")
+    name = f"pointsmall_m_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    db = bootstrap.prepare(_pg_url(name))
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def mall(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mall]:
     """One database per module and backend, with a staff member of every role."""
@@ -59,17 +75,15 @@ def mall(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         yield _actors(db)
         db.dispose()
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"pointsmall_m_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    from pointsmall import bootstrap
+    with _pg_database(request) as db:
+        yield _actors(db)
 
-    db = bootstrap.prepare(_pg_url(name))
-    yield _actors(db)
-    db.dispose()
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture(scope="module")
+def pg_mall(request: pytest.FixtureRequest) -> Iterator[Mall]:
+    """One PostgreSQL database for a module (the concurrency tests)."""
+    with _pg_database(request) as db:
+        yield _actors(db)
 
 
 def new_sku() -> str:
