@@ -8,6 +8,7 @@ and the catalog's stock (``catalog_changed``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtGui import QImage
@@ -67,14 +68,20 @@ async def for_member(ctx: AppContext, member_id: uuid.UUID, items: list[ItemView
     return await ctx.worker.read(_for_member, ctx.actor, member_id, items)
 
 
-def _thumbnail_images(db: Database, wanted: dict[uuid.UUID, str], size: str) -> dict[str, QImage]:
-    # QImage (unlike QPixmap) may be made off the GUI thread: decoding stays off it too.
-    return {sha: QImage.fromData(data) for sha, data in catalog.thumbnails(db, wanted, size).items()}
+def _thumbnail_images(db: Database, wanted: dict[uuid.UUID, str], size: str,
+                      prepare: Callable[[QImage], QImage] | None) -> dict[str, QImage]:
+    # QImage (unlike QPixmap) may be made and painted on off the GUI thread: decoding and
+    # preparing stay off it too.
+    decoded = {sha: QImage.fromData(data) for sha, data in catalog.thumbnails(db, wanted, size).items()}
+    return {sha: prepare(image) if prepare is not None and not image.isNull() else image
+            for sha, image in decoded.items()}
 
 
-async def thumbnails(ctx: AppContext, wanted: dict[uuid.UUID, str], size: str = "grid") -> dict[str, QImage]:
-    """Decoded thumbnails by image sha for ``{image_id: sha}``."""
-    return await ctx.worker.read(_thumbnail_images, wanted, size)
+async def thumbnails(ctx: AppContext, wanted: dict[uuid.UUID, str], size: str = "grid",
+                     prepare: Callable[[QImage], QImage] | None = None) -> dict[str, QImage]:
+    """Decoded thumbnails by image sha for ``{image_id: sha}``, each passed through ``prepare``
+    (on the reader thread: e.g. scaled and rounded once, so painting a tile only copies pixels)."""
+    return await ctx.worker.read(_thumbnail_images, wanted, size, prepare)
 
 
 async def quantity_limit(ctx: AppContext, member_id: uuid.UUID, item_id: uuid.UUID) -> int:

@@ -35,6 +35,7 @@ from ..models.thumbnail_cache import ThumbnailCache
 from ..ops import mall as mall_ops
 from ..tasks import Tasks
 from ..widgets.item_grid import ItemGrid
+from ..widgets.item_tile import tile_picture
 from ..widgets.mall_member import MallMemberStrip
 from ..widgets.redemption_history import RedemptionHistory
 from ..widgets.shelf_filters import ShelfFilters
@@ -58,7 +59,10 @@ class MallPage(QWidget):
         if qss.is_file():
             self.setStyleSheet(qss.read_text(encoding="utf-8"))
 
-        self.thumbnails = ThumbnailCache(lambda wanted: mall_ops.thumbnails(ctx, wanted), parent=self)
+        scale = self.devicePixelRatioF()
+        self.thumbnails = ThumbnailCache(
+            lambda wanted: mall_ops.thumbnails(ctx, wanted, prepare=lambda image: tile_picture(image, scale)),
+            parent=self)
         self.model = MallGridModel(self.thumbnails, self)
         self.strip = MallMemberStrip(ctx.language)
         self.filters = ShelfFilters()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from .. import i18n
@@ -30,6 +30,29 @@ REFUSED = QColor("#C0392B")
 BORDER = QColor("#E3E8F0")
 SELECTED = QColor("#4F7CFF")
 PLACEHOLDER_TINTS = ["#FDE2E4", "#E2ECFD", "#E3F6E8", "#FFF1D6", "#EDE4FB", "#DDF4F6"]
+
+
+def tile_picture(image: QImage, scale: float = 1.0) -> QImage:
+    """A thumbnail made ready for painting: fitted to the tile's picture, corners rounded.
+
+    Runs on a reader thread (QPainter on a QImage is allowed there), so painting a tile
+    copies pixels instead of scaling and clipping every frame. ``scale`` is the screen's
+    device pixel ratio.
+    """
+    side = round(PICTURE * scale)
+    fitted = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    out = QImage(fitted.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(out.rect()), 10 * scale, 10 * scale)
+    painter.setClipPath(path)
+    painter.fillRect(out.rect(), QColor("#FFFFFF"))
+    painter.drawImage(0, 0, fitted)
+    painter.end()
+    out.setDevicePixelRatio(scale)
+    return out
 
 
 def _font(base: QFont, pixels: int, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
@@ -152,15 +175,12 @@ class ItemTileDelegate(QStyledItemDelegate):
             painter.setPen(QColor(0, 0, 0, 70))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tile.item.name[:1])
             return
-        painter.save()
-        painter.setClipPath(path)
-        painter.fillRect(rect, QColor("#FFFFFF"))
-        scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRect(0, 0, scaled.width(), scaled.height())
+        size = pixmap.deviceIndependentSize().toSize()
+        if size.width() > rect.width() or size.height() > rect.height():  # not made by tile_picture
+            size.scale(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, size.width(), size.height())
         target.moveCenter(rect.center())
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawPixmap(target, pixmap)
-        painter.restore()
+        painter.drawPixmap(target, pixmap)  # prepared off the GUI thread: no scaling, no clipping here
 
     def _paint_kind(self, painter: QPainter, picture: QRect, kind: str) -> None:
         word = self.words.get(kind) if kind in ("coupon", "service") else None
