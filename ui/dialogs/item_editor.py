@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFileDialog,
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
@@ -71,7 +72,7 @@ class ItemEditorDialog(QDialog):
         self.setWindowTitle(self.tr("New item") if item is None else self.tr("Edit item — {name}").format(
             name=item.name))
         self.setStyleSheet(catalog_style_sheet())
-        self.setMinimumWidth(1060)
+        self.setMinimumSize(1060, 540)  # room for a refusal under the picture and under several fields
         self._build(categories, ladder)
         self._fill(item)
         self._connect()
@@ -401,25 +402,25 @@ class ItemEditorDialog(QDialog):
         self.errors["image"].hide()
         try:
             picked = await catalog_ops.pick_image_file(self.ctx, path)
-        except DomainError as exc:
-            self._image_refused(error_text(exc))
+        except Exception as exc:  # a refusal, or an unreadable file: shown, never swallowed
+            if shiboken6.isValid(self):
+                self._picked_done()
+                self._image_refused(self.tr("The file could not be read: {detail}").format(
+                    detail=exc.strerror or str(exc)) if isinstance(exc, OSError) else error_text(exc))
             return
-        except OSError as exc:
-            self._image_refused(self.tr("The file could not be read: {detail}").format(
-                detail=exc.strerror or str(exc)))
-            return
-        except Exception as exc:  # never swallowed
-            self._image_refused(error_text(exc))
-            return
-        finally:
-            self._picking = False
-            self.choose.setEnabled(True)
-            self.ok.setEnabled(True)
+        if not shiboken6.isValid(self):
+            return  # the editor was closed meanwhile
+        self._picked_done()
         self.picked = picked
         self.picture.set_image(picked.prepared.data)
         self.picture_note.setText(self.tr("New picture, {w} × {h}: saved with the item.").format(
             w=picked.prepared.width, h=picked.prepared.height))
         self.picture_note.show()
+
+    def _picked_done(self) -> None:
+        self._picking = False
+        self.choose.setEnabled(True)
+        self.ok.setEnabled(True)
 
     def _image_refused(self, text: str) -> None:
         self.errors["image"].setText(text)
@@ -430,9 +431,10 @@ class ItemEditorDialog(QDialog):
         try:
             found = await catalog_ops.thumbnails(self.ctx, {image_id: sha}, "detail")
         except Exception as exc:  # shown, never swallowed
-            self._image_refused(error_text(exc))
+            if shiboken6.isValid(self):
+                self._image_refused(error_text(exc))
             return
-        if self.picked is None and sha in found:
+        if shiboken6.isValid(self) and self.picked is None and sha in found:
             self.picture.set_image(found[sha])
 
     # -- saving ------------------------------------------------------------------------------------
@@ -450,15 +452,18 @@ class ItemEditorDialog(QDialog):
         try:
             view = await catalog_ops.save_item(self.ctx, self.draft(), None if self.item is None else self.item.id,
                                                None if self.picked is None else self.picked.raw)
-        except DomainError as exc:  # shown next to the field it is about
-            self._show_refusal(exc)
+        except Exception as exc:  # a refusal next to its field, anything else below the form; never swallowed
+            if shiboken6.isValid(self):
+                self.ok.setEnabled(True)
+                if isinstance(exc, DomainError):
+                    self._show_refusal(exc)
+                else:
+                    self.general.setText(error_text(exc))
+                    self.general.show()
             return
-        except Exception as exc:  # never swallowed
-            self.general.setText(error_text(exc))
-            self.general.show()
-            return
-        finally:
-            self.ok.setEnabled(True)
+        if not shiboken6.isValid(self):
+            return  # closed meanwhile; the save is announced by catalog_changed all the same
+        self.ok.setEnabled(True)
         self.saved.emit(view)
         self.accept()
 

@@ -9,6 +9,7 @@ recorded.
 """
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 from qasync import asyncSlot
@@ -146,14 +147,15 @@ class StockChangeDialog(QDialog):
         try:
             view = await catalog_ops.record_stock(self.ctx, self.item.id, self.kind, quantity or 0,
                                                   self.reason.text())
-        except ValidationError as exc:  # next to the field it is about
-            self._show(exc.field if exc.field in FIELDS else "general", error_text(exc))
+        except Exception as exc:  # a refusal next to its field, anything else below the form; never swallowed
+            if shiboken6.isValid(self):
+                self.ok.setEnabled(True)
+                field = exc.field if isinstance(exc, ValidationError) and exc.field in FIELDS else "general"
+                self._show(field, error_text(exc))
             return
-        except Exception as exc:  # any other refusal or failure: shown, never swallowed
-            self._show("general", error_text(exc))
-            return
-        finally:
-            self.ok.setEnabled(True)
+        if not shiboken6.isValid(self):
+            return  # closed meanwhile; the change is announced by catalog_changed all the same
+        self.ok.setEnabled(True)
         self.recorded.emit(view)
         self.accept()
 

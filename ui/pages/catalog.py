@@ -14,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import shiboken6
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -30,7 +33,7 @@ from ..messages import error_text
 from ..models.catalog_table import ITEM_ID_ROLE, THUMB_SIZE, CatalogTableModel, Column
 from ..ops import catalog as catalog_ops
 from ..widgets.two_line_delegate import TwoLineDelegate
-from .catalog_stock import StockPanel
+from .catalog_stock import StockPanel, report_failure
 
 SEARCH_DELAY_MS = 250
 ROW_HEIGHT = 48
@@ -148,6 +151,9 @@ class CatalogPage(QWidget):
         self.table.activated.connect(self._activated)
         self.model.thumbnails_wanted.connect(self._load_thumbnails)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        if can_edit:
+            QShortcut(QKeySequence.StandardKey.New, self, lambda: self.open_editor(None))
         self.stock.edit_requested.connect(self.open_editor)
         ctx.changes.catalog_changed.connect(self._reload.start)
         ctx.changes.settings_changed.connect(self._reload.start)
@@ -161,6 +167,7 @@ class CatalogPage(QWidget):
         if self._load_task is not None and not self._load_task.done():
             self._load_task.cancel()
         self._load_task = asyncio.ensure_future(self._load(self.category.currentData(), self.search.text()))
+        self._load_task.add_done_callback(report_failure)
 
     async def _load(self, category: str | None, text: str) -> None:
         try:
@@ -168,8 +175,11 @@ class CatalogPage(QWidget):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # shown, never swallowed
-            self._show_error(error_text(exc))
+            if shiboken6.isValid(self):
+                self._show_error(error_text(exc))
             return
+        if not shiboken6.isValid(self):
+            return  # the page was closed meanwhile (e.g. the window was rebuilt for another language)
         self._show_error("")
         selected = self.selected_item()
         self.tiers = listing.tiers
@@ -229,16 +239,18 @@ class CatalogPage(QWidget):
         self.stock.show_item(self.model.item(row))
 
     def _load_thumbnails(self, wanted: dict[uuid.UUID, str]) -> None:
-        asyncio.ensure_future(self._read_thumbnails(wanted))
+        asyncio.ensure_future(self._read_thumbnails(wanted)).add_done_callback(report_failure)
 
     async def _read_thumbnails(self, wanted: dict[uuid.UUID, str]) -> None:
         try:
             found = await catalog_ops.thumbnails(self.ctx, wanted)
         except Exception as exc:  # shown, never swallowed
-            self.model.thumbnail_failed(list(wanted.values()))
-            self._show_error(error_text(exc))
+            if shiboken6.isValid(self):
+                self.model.thumbnail_failed(list(wanted.values()))
+                self._show_error(error_text(exc))
             return
-        self.model.set_thumbnails(found)
+        if shiboken6.isValid(self):
+            self.model.set_thumbnails(found)
 
     # -- selection and editing -------------------------------------------------------------
 
@@ -278,6 +290,10 @@ class CatalogPage(QWidget):
         task = self._load_task
         if task is not None:
             task.add_done_callback(lambda t: None if t.cancelled() else self.select_item(view.id))
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import shiboken6
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget)
@@ -171,6 +173,7 @@ class StockPanel(QFrame):
         if self._entries_task is not None and not self._entries_task.done():
             self._entries_task.cancel()
         self._entries_task = asyncio.ensure_future(self._read_entries(item_id))
+        self._entries_task.add_done_callback(report_failure)
 
     async def _read_entries(self, item_id: uuid.UUID) -> None:
         try:
@@ -178,8 +181,11 @@ class StockPanel(QFrame):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # shown, never swallowed
-            self._show_error(error_text(exc))
+            if shiboken6.isValid(self):
+                self._show_error(error_text(exc))
             return
+        if not shiboken6.isValid(self):
+            return  # the page was closed meanwhile
         if self.item is not None and self.item.id == item_id:
             self.model.set_entries(entries)
 
@@ -214,9 +220,20 @@ class StockPanel(QFrame):
         try:
             view = await catalog_ops.set_active(self.ctx, item.id, not item.active)
         except Exception as exc:  # shown, never swallowed
-            self._show_error(error_text(exc))
+            if shiboken6.isValid(self):
+                self._show_error(error_text(exc))
             return
         finally:
-            self.toggle.setEnabled(True)
+            if shiboken6.isValid(self):
+                self.toggle.setEnabled(True)
+        if not shiboken6.isValid(self):
+            return
         if self.item is not None and self.item.id == view.id:
             self.show_item(view)
+
+
+def report_failure(task: asyncio.Future[None]) -> None:
+    """Surface a crash in a background read instead of losing it in the loop."""
+    if not task.cancelled() and task.exception() is not None:
+        asyncio.get_event_loop().call_exception_handler(
+            {"message": "catalog page task failed", "exception": task.exception(), "task": task})
