@@ -114,3 +114,18 @@ def test_the_voucher_qr_code_is_a_full_qr_code_with_its_quiet_zone():
     for _ in range(20):
         image = Image.open(io.BytesIO(vouchers.qr_png(vouchers.new_code(), scale=1)))
         assert image.size[0] >= 21 + 2 * 4  # version 1 at least (Micro QR is 11 to 17 modules), 4-module margin
+
+
+def test_eligibility_over_many_items_counts_each_items_own_redemptions(db, system):
+    """The mall grid asks about thousands of items at once; limits still count per item."""
+    member = rich_member(db, system, 5000)
+    daily = item(db, system, "DAILY", daily_limit=1)
+    others = [item(db, system, f"X{n:03d}") for n in range(120)]
+    redemption.redeem(db, system, member_id=member.id, item_id=daily.id)
+    redemption.redeem(db, system, member_id=member.id, item_id=others[0].id)
+    with db.read() as session:
+        items = catalog.mall_items(session)
+    assert len(items) > 100
+    refused = {e.item.sku: e.refusal for e in redemption.eligibility(db, system, member.id, items) if e.refusal}
+    assert set(refused) == {"DAILY"}
+    assert refused["DAILY"].template == "Each member can redeem at most {n} a day."
