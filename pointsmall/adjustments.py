@@ -87,12 +87,13 @@ def adjust_points(db: Database, actor: Actor, *, member_id: uuid.UUID, points: i
 def _adjust(db: Database, actor: Actor, member_id: uuid.UUID, points: int, category: ReasonCategory, note: str,
             approval: Approval | None, idem_key: str | None, now: datetime) -> AdjustResult:
     with db.write() as session:
+        # Lock first: a retry racing its first attempt then waits for it and finds its entry.
+        member = ledger.lock_member(session, member_id)
         if idem_key is not None:
             done = session.scalars(select(PointEntry).where(PointEntry.idem_key == idem_key)).one_or_none()
             if done is not None:
                 if done.member_id != member_id or done.points != points:
                     raise Conflict("This adjustment request was already used for different values.")
-                member = ledger.lock_member(session, member_id)
                 return AdjustResult(member_id, points, member.balance, done.id, None, True)
         rules = load_rules(session)
         approver = None
@@ -102,7 +103,6 @@ def _adjust(db: Database, actor: Actor, member_id: uuid.UUID, points: int, categ
             approver = verify_approver(session, approval.username, approval.secret, Permission.POINTS_APPROVE, now)
             if approver.staff_id == actor.staff_id:
                 raise ValidationError("The approver must be a different staff member.", field="approver")
-        member = ledger.lock_member(session, member_id)
         before = member.balance
         expires = ledger.lot_expiry(business_day(now, actor.store_tz), rules.expiry_months) if points > 0 else None
         entry = ledger.post(session, member, actor, kind=EntryKind.ADJUST, points=points, now=now,
