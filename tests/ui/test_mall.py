@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -306,6 +307,26 @@ def test_a_cancelled_voucher_and_a_mistyped_code_are_refused_with_the_reason(qtb
     write_off_tab(qtbot, page, "ABCD-EFGH-JKMN")
     qtbot.waitUntil(lambda: "not a valid voucher code" in panel.message.text(), timeout=WAIT)
     assert not panel.card.isVisible()
+
+
+def test_an_expired_coupon_is_refused_with_its_date(qtbot, cashier_ctx, ui_db, shop, monkeypatch):
+    who = member(ui_db, points=1320)
+    result = redemption.redeem(ui_db, system_actor(ui_db), member_id=who.id, item_id=shop.coupon.id)
+    later = datetime.now(timezone.utc) + timedelta(days=45)  # the coupon is valid for 30 days
+    monkeypatch.setattr(vouchers, "utc_now", lambda: later)
+    page = open_page(qtbot, cashier_ctx)
+    panel = page.write_off
+    write_off_tab(qtbot, page, result.voucher_display)
+    qtbot.waitUntil(lambda: panel.message.property("kind") == "refused", timeout=WAIT)
+    assert result.voucher_expires_on is not None
+    assert panel.message.text() == f"This voucher expired on {result.voucher_expires_on.isoformat()}."
+    assert panel.state.text() == "Expired"
+    assert not panel.write_off_button.isEnabled()
+    qtbot.keyClick(panel.code, Qt.Key.Key_Return)  # Enter again only checks again: nothing is written off
+    qtbot.wait(200)
+    qtbot.waitUntil(lambda: panel.message.property("kind") == "refused", timeout=WAIT)
+    with ui_db.read() as session:
+        assert vouchers.voucher_view(session, result.voucher_code, later.date()).state == "expired"
 
 
 # -- history and cancelling -------------------------------------------------------------------

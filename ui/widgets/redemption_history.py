@@ -41,6 +41,7 @@ class RedemptionHistory(QWidget):
         self.dialog: ReasonDialog | None = None
         self._note = ""  # said after the next load instead of the row count (the cancellation's result)
         self.scope = QComboBox(objectName="historyScope")
+        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scope.addItem(self.tr("This member"), self.MEMBER)
         self.scope.addItem(self.tr("This store"), self.STORE)
         self.refresh_button = QPushButton(self.tr("Refresh"), objectName="historyRefresh")
