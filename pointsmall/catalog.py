@@ -161,23 +161,37 @@ def save_item(db: Database, actor: Actor, draft: ItemDraft, item_id: uuid.UUID |
         same_sku = session.scalars(select(CatalogItem).where(CatalogItem.sku == draft.sku)).one_or_none()
         if same_sku is not None and same_sku.id != item_id:
             raise Conflict("The item code {sku} is already used by {name}.", sku=draft.sku, name=same_sku.name)
-        if item_id is None:
-            item = CatalogItem(id=new_id(), stock=0, last_stock_seq=0, image_id=None, created_at=now)
-            session.add(item)
-            before = None
-        else:
+        found = None
+        if item_id is not None:
             found = session.get(CatalogItem, item_id, with_for_update=True)
             if found is None:
                 raise NotFound("No such catalog item.")
-            item, before = found, _audit_fields(found)
-        for field, value in draft.__dict__.items():
-            setattr(item, field, value)
-        item.updated_at = now
-        session.flush()
-        audit.record(session, actor, "catalog.save", "item", item.id, before, _audit_fields(item), now)
+        item = write_item(session, actor, draft, found, now)
         if prepared is not None:
             _attach_image(session, actor, item, prepared, now)
         return item_view(item, _sha(session, item.image_id))
+
+
+def write_item(session: Session, actor: Actor, draft: ItemDraft, item: CatalogItem | None,
+               now: datetime) -> CatalogItem:
+    """Create (``item`` None) or change an item from a validated draft, audited, in the caller's transaction."""
+    before = None
+    if item is None:
+        item = CatalogItem(id=new_id(), stock=0, last_stock_seq=0, image_id=None, created_at=now)
+        session.add(item)
+    else:
+        before = _audit_fields(item)
+    for field, value in draft.__dict__.items():
+        setattr(item, field, value)
+    item.updated_at = now
+    session.flush()
+    audit.record(session, actor, "catalog.save", "item", item.id, before, _audit_fields(item), now)
+    return item
+
+
+def draft_of(item: CatalogItem) -> ItemDraft:
+    """What an operator would see in the editor for a stored item."""
+    return ItemDraft(**_audit_fields(item))  # type: ignore[arg-type]
 
 
 def set_active(db: Database, actor: Actor, item_id: uuid.UUID, active: bool) -> ItemView:
