@@ -80,6 +80,9 @@ class RowReport:
     action: str
     error: str | None = None
     field: str | None = None
+    # The refusal before it was filled in, for a client that shows it in another language.
+    error_template: str | None = None
+    error_params: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,7 +301,8 @@ def _plan(session: Session, keys: list[str | None], body: list[tuple[int, list[s
                 draft = _apply(draft, key, text, ladder)
             draft = validate_draft(draft)
         except ValidationError as exc:
-            planned.append(_Planned(RowReport(number, sku or cells["sku"], Action.ERROR, exc.message, exc.field)))
+            planned.append(_Planned(RowReport(number, sku or cells["sku"], Action.ERROR, exc.message, exc.field,
+                                              exc.template, tuple(exc.params.items()))))
             continue
         if item is None:
             action = Action.CREATE

@@ -84,3 +84,15 @@ def test_cached_thumbnail_is_none_until_made(tmp_path):
     made = images.thumbnail("abc", data, "grid", tmp_path)
     assert images.cached_thumbnail("abc", "grid", tmp_path) == made
     assert images.cached_thumbnail("abc", "detail", tmp_path) is None
+
+
+def test_an_import_row_error_carries_its_template_for_translation(db):
+    from pointsmall import catalog_io
+
+    operator = make_actor(db, Role.OPERATOR)
+    data = "sku,name,category,price_points\nMUG-01,保温杯,家居,0\n".encode()
+    report = catalog_io.import_catalog(db, operator, "items.csv", data, dry_run=True)
+    (row,) = report.rows
+    assert row.action == catalog_io.Action.ERROR and row.field == "price"
+    assert row.error_template == "An item must cost some points."
+    assert row.error == row.error_template.format(**dict(row.error_params))
