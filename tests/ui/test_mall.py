@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import shiboken6
 from sqlalchemy import func, select
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
@@ -48,14 +49,29 @@ def shop(ui_db: Database) -> Shelf:
     return shelf(ui_db)
 
 
+_opened: list[MallPage] = []
+
+
 def open_page(qtbot, ctx: AppContext) -> MallPage:  # type: ignore[no-untyped-def]
     page = MallPage(ctx)
     qtbot.addWidget(page)
+    _opened.append(page)
     page.resize(1130, 770)
     page.show()
     qtbot.waitExposed(page)
     qtbot.waitUntil(lambda: page.loaded, timeout=WAIT)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(event_loop):  # type: ignore[no-untyped-def]
+    """Delete the pages while the event loop still exists: a refresh they scheduled dies with them."""
+    yield
+    while _opened:
+        page = _opened.pop()
+        if shiboken6.isValid(page):
+            page.close()
+            shiboken6.delete(page)
 
 
 def serve(qtbot, page: MallPage, who: MemberView) -> None:  # type: ignore[no-untyped-def]
