@@ -398,3 +398,99 @@ def test_the_core_refuses_a_cashier_whatever_the_screen_shows(qtbot, cashier_ctx
     qtbot.waitUntil(future.done, timeout=WAIT)
     assert future.result() == ["manage the catalog", "record stock changes", "manage the catalog"]
     assert not changed and item_now(cashier_ctx, item.id).stock == 0
+
+
+# -- import and export ---------------------------------------------------------------------------
+
+def test_export_csv_then_import_a_modified_file_dry_run_first(qtbot, operator_ctx, shown_page, tmp_path):
+    mug = add_item(operator_ctx)
+    add_item(operator_ctx, sku="TOWEL-2", name="纯棉毛巾两条装", price_points=800)
+    page = shown_page(operator_ctx)
+    exported = tmp_path / "catalog.csv"
+    chooser = page.files.choose_export_file()
+    chooser.fileSelected.emit(str(exported))  # what saving in the file dialog emits
+    chooser.close()
+    qtbot.waitUntil(page.notice.isVisible, timeout=WAIT)
+    assert page.notice.text() == f"Exported 2 items to {exported}."
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert header[:4] == ["sku", "name", "category", "kind"] and len(lines) == 3
+    price = header.index("price_points")
+    mug_row = next(line.split(",") for line in lines if line.startswith("MUG-01"))
+    mug_row[price] = "3000"
+    new_row = {"sku": "CUP-50", "name": "满50元无门槛券", "category": "优惠券", "kind": "coupon",
+               "price_points": "1000", "face_value": "50", "validity_days": "30", "unlimited": "1"}
+    bad_row = {"sku": "BAG-ECO", "name": "环保购物袋", "category": "家居", "price_points": "0"}
+    modified = tmp_path / "catalog-new.csv"
+    rows = [lines[0], ",".join(mug_row), next(line for line in lines if line.startswith("TOWEL-2")),
+            ",".join(new_row.get(h, "") for h in header), ",".join(bad_row.get(h, "") for h in header)]
+    modified.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    dialog = page.files.open_import(str(modified))
+    qtbot.waitUntil(lambda: dialog.checks == 1, timeout=WAIT)
+    report = dialog.model
+    shown = [tuple(report.data(report.index(r, c)) for c in range(report.columnCount()))
+             for r in range(report.rowCount())]
+    assert shown == [("5", "BAG-ECO", "An item must cost some points."),  # errors first
+                     ("2", "MUG-01", "Updates the item"), ("3", "TOWEL-2", "No change"), ("4", "CUP-50", "New item")]
+    assert dialog.summary.text() == "4 rows: 1 new, 1 changed, 1 unchanged, 1 with errors."
+    assert not dialog.apply.isEnabled() and dialog.problem.isVisible()
+    assert item_now(operator_ctx, mug.id).price_points == 2500  # a dry run writes nothing
+    dialog.close()
+
+    fixed = tmp_path / "catalog-fixed.csv"
+    fixed.write_text("\n".join(rows[:4]) + "\n", encoding="utf-8")
+    dialog = page.files.open_import(str(fixed))
+    qtbot.waitUntil(lambda: dialog.apply.isEnabled(), timeout=WAIT)
+    with qtbot.waitSignal(dialog.imported, timeout=WAIT):
+        qtbot.mouseClick(dialog.apply, Qt.MouseButton.LeftButton)
+    assert page.notice.text() == "Imported catalog-fixed.csv: 1 new, 1 changed."
+    assert item_now(operator_ctx, mug.id).price_points == 3000
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=WAIT)
+    coupon = page.model.item(next(r for r in range(3) if page.model.item(r).sku == "CUP-50"))
+    assert (coupon.face_value_fen, coupon.validity_days, coupon.unlimited) == (5000, 30, True)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("items.csv", b"sku,name\n\xff\xfe\xff\xfe,x\n", "The file is neither UTF-8 nor GBK/GB18030 text."),
+    ("items.csv", "编码,价格,颜色\nMUG-01,1,红\n".encode(), "Unknown column(s): 价格, 颜色."),
+    ("items.xlsx", b"PK\x03\x04 not really a workbook", "The file is not a readable .xlsx workbook."),
+    ("items.pdf", b"%PDF-1.4", "Import a .csv or .xlsx file."),
+])
+def test_a_refused_file_says_why_and_cannot_be_applied(qtbot, operator_ctx, shown_page, tmp_path, name, content,
+                                                        message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    page = shown_page(operator_ctx)
+    chooser = page.files.choose_import_file()
+    chooser.fileSelected.emit(str(path))
+    chooser.close()
+    dialog = page.files.importer
+    qtbot.waitUntil(lambda: dialog.checks == 1, timeout=WAIT)
+    assert dialog.problem.isVisible() and dialog.problem.text() == message
+    assert dialog.model.rowCount() == 0 and not dialog.apply.isEnabled()
+
+
+def test_xlsx_export_reads_back_unchanged(qtbot, operator_ctx, shown_page, tmp_path):
+    add_item(operator_ctx, cash_fen=990, daily_limit=2)
+    page = shown_page(operator_ctx)
+    exported = tmp_path / "catalog.xlsx"
+    page.files.export_to(str(exported))
+    qtbot.waitUntil(page.notice.isVisible, timeout=WAIT)
+    dialog = page.files.open_import(str(exported))
+    qtbot.waitUntil(lambda: dialog.checks == 1, timeout=WAIT)
+    assert dialog.model.data(dialog.model.index(0, 2)) == "No change"
+    assert not dialog.apply.isEnabled() and not dialog.problem.isVisible()
+
+
+def test_import_report_model(qtmodeltester):
+    from pointsmall.catalog_io import Action, ImportReport, RowReport
+    from ui.models.import_report import ImportReportModel
+
+    model = ImportReportModel()
+    model.set_report(ImportReport((RowReport(2, "A-1", Action.CREATE),
+                                   RowReport(3, "B-2", Action.ERROR, "The daily limit must be …", "daily",
+                                             "The {what} limit must be a whole number above zero, or empty for none.",
+                                             (("what", "daily"),))), applied=False))
+    assert model.data(model.index(0, 2)) == "The daily limit must be a whole number above zero, or empty for none."
+    qtmodeltester.check(model)

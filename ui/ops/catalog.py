@@ -1,4 +1,4 @@
-"""Catalog management off the GUI thread: items, images, stock entries, activation.
+"""Catalog management off the GUI thread: items, images, stock entries, activation, import and export.
 
 Reads run beside the writer; every write runs on the worker's write thread
 and then announces ``catalog_changed`` so the catalog page, the mall grid
@@ -11,10 +11,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from pointsmall import catalog, images, tiers
+from pointsmall import catalog, catalog_io, images, tiers
 from pointsmall.catalog import ItemDraft, ItemView, StockEntryView, StockKind
+from pointsmall.catalog_io import ImportReport
 from pointsmall.db import Database
 from pointsmall.images import PreparedImage
+from pointsmall.staff import Actor
 from pointsmall.tiers import TierView
 
 from ..context import AppContext
@@ -102,3 +104,43 @@ async def pick_image_file(ctx: AppContext, path: str) -> PickedImage:
 async def thumbnails(ctx: AppContext, wanted: dict[uuid.UUID, str], size: str = "grid") -> dict[str, bytes]:
     """Thumbnails by image hash for ``{image_id: sha}``: from the cache, or made once from the stored image."""
     return await ctx.worker.read(catalog.thumbnails, wanted, size)
+
+
+# -- bulk import and export ----------------------------------------------------------
+
+def _read_import_file(_db: Database, path: str) -> bytes:
+    # One byte past the limit at most: the core refuses a file that is too big by its size.
+    with Path(path).open("rb") as file:
+        return file.read(catalog_io.MAX_FILE_BYTES + 1)
+
+
+async def read_import_file(ctx: AppContext, path: str) -> bytes:
+    """The file's bytes, read once: the dry run and the real run then see the same contents."""
+    return await ctx.worker.read(_read_import_file, path)
+
+
+async def check_import(ctx: AppContext, file_name: str, data: bytes) -> ImportReport:
+    """The dry run: every row with what importing it would do, or what is wrong with it. Writes nothing."""
+    return await ctx.worker.read(catalog_io.import_catalog, ctx.actor, file_name, data, dry_run=True)
+
+
+async def apply_import(ctx: AppContext, file_name: str, data: bytes) -> ImportReport:
+    """Every row in one transaction, or none (``ImportRefused`` carries the report)."""
+    report = await ctx.worker.write(catalog_io.import_catalog, ctx.actor, file_name, data)
+    ctx.changes.catalog_changed.emit()
+    return report
+
+
+def _export(db: Database, actor: Actor, path: str) -> int:
+    data = catalog_io.export_catalog(db, actor, path)
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(target)  # never half a file where the operator expects the export
+    with db.read() as session:
+        return catalog.count_items(session)
+
+
+async def export_catalog(ctx: AppContext, path: str) -> int:
+    """Write every item to ``path`` (.csv or .xlsx); returns how many items were written."""
+    return await ctx.worker.read(_export, ctx.actor, path)

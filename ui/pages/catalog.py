@@ -15,7 +15,6 @@ import asyncio
 import uuid
 
 import shiboken6
-
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
@@ -33,6 +32,7 @@ from ..messages import error_text
 from ..models.catalog_table import ITEM_ID_ROLE, THUMB_SIZE, CatalogTableModel, Column
 from ..ops import catalog as catalog_ops
 from ..widgets.two_line_delegate import TwoLineDelegate
+from .catalog_files import CatalogFiles
 from .catalog_stock import StockPanel, report_failure
 
 SEARCH_DELAY_MS = 250
@@ -78,6 +78,11 @@ class CatalogPage(QWidget):
         self.error.setProperty("error", True)
         self.error.setWordWrap(True)
         self.error.hide()
+        self.notice = QLabel(objectName="catalogNotice")
+        self.notice.setProperty("ok", True)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.files = CatalogFiles(ctx, self, self._notify)
 
         self.table = QTableView(objectName="catalogTable")
         self.table.setModel(self.model)
@@ -136,6 +141,7 @@ class CatalogPage(QWidget):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addWidget(self.error)
+        layout.addWidget(self.notice)
         layout.addWidget(self.splitter, 1)
         self.setTabOrder(self.category, self.search)
         self.setTabOrder(self.search, self.table)
@@ -151,6 +157,8 @@ class CatalogPage(QWidget):
         self.table.activated.connect(self._activated)
         self.model.thumbnails_wanted.connect(self._load_thumbnails)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
+        self.export_button.clicked.connect(self.files.choose_export_file)
+        self.import_button.clicked.connect(self.files.choose_import_file)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         if can_edit:
             QShortcut(QKeySequence.StandardKey.New, self, lambda: self.open_editor(None))
@@ -233,9 +241,10 @@ class CatalogPage(QWidget):
             self.table.selectionModel().clearSelection()
             self.stock.show_item(None)
             return
+        index = self.model.index(row, Column.NAME)
         self.table.selectionModel().setCurrentIndex(
-            self.model.index(row, Column.NAME),
-            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
         self.stock.show_item(self.model.item(row))
 
     def _load_thumbnails(self, wanted: dict[uuid.UUID, str]) -> None:
@@ -298,6 +307,15 @@ class CatalogPage(QWidget):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+
+    def _notify(self, text: str, is_error: bool) -> None:
+        """What an import or export did, or why it failed, until the next one."""
+        self.notice.setProperty("ok", not is_error)
+        self.notice.setProperty("error", is_error)
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+        self.notice.setText(text)
+        self.notice.show()
 
     def item_ids(self) -> list[uuid.UUID]:
         return [self.model.data(self.model.index(row, 0), ITEM_ID_ROLE) for row in range(self.model.rowCount())]
