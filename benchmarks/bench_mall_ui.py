@@ -70,7 +70,8 @@ def thumbnails_shown(page) -> bool:  # type: ignore[no-untyped-def]
                               for r in rows)
 
 
-async def open_once(ctx, member_id, *, cold_memory: bool) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+async def open_once(ctx, member_id, *,  # type: ignore[no-untyped-def]
+                    cold_memory: bool) -> tuple[float, float, float, float]:
     """Build the page as the main window does at start-up, then show it as a click on "Mall" does.
 
     Returns ms to build it, and from showing it: ms until the shelf is in the grid, ms until a
@@ -99,7 +100,8 @@ async def open_once(ctx, member_id, *, cold_memory: bool) -> tuple[float, float,
     return ms(start - built), ms(loaded - start), ms(shown - start), ms(cpu_used)
 
 
-async def scroll_frames(ctx, step: str, frames: int, *, warm: bool) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+async def scroll_frames(ctx, step: str, frames: int, *,  # type: ignore[no-untyped-def]
+                        warm: bool) -> tuple[list[float], list[float]]:
     """Wall and GUI-thread CPU ms to paint the viewport after each step."""
     from ui.models import thumbnail_cache
     from ui.pages.mall import MallPage

@@ -33,10 +33,6 @@ TEXT_FAMILIES = ["Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanY
 CODE_FAMILIES = ["Consolas", "Menlo", "DejaVu Sans Mono", "WenQuanYi Micro Hei Mono"]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Slip", text)
-
-
 @dataclass(frozen=True)
 class Slip:
     """Everything printed on one slip, already in words except numbers, money and dates."""
@@ -64,10 +60,11 @@ def slip_for(result: RedemptionResult, masked_phone: str, store_name: str, qr_pn
 
 def note_for(slip: Slip) -> str:
     if slip.item_kind == "coupon":
-        return _tr("Show this code at the counter to use the coupon. It can be used once.")
+        return QCoreApplication.translate("Slip",
+                                          "Show this code at the counter to use the coupon. It can be used once.")
     if slip.item_kind == "service":
-        return _tr("Show this code when the service is provided. It can be used once.")
-    return _tr("Collect the item at the counter with this slip. Keep it until then.")
+        return QCoreApplication.translate("Slip", "Show this code when the service is provided. It can be used once.")
+    return QCoreApplication.translate("Slip", "Collect the item at the counter with this slip. Keep it until then.")
 
 
 def _font(families: list[str], size: int, bold: bool = False) -> QFont:
@@ -131,24 +128,25 @@ class _Layout:
 
 def _walk(layout: _Layout, slip: Slip) -> float:
     layout.text(slip.store_name, layout.title, gap=4)
-    layout.text(_tr("Points redemption slip"), layout.body, gap=4)
+    layout.text(QCoreApplication.translate("Slip", "Points redemption slip"), layout.body, gap=4)
     layout.text(i18n.moment(slip.printed_at), layout.small, gap=0)
     layout.rule()
-    layout.pair(_tr("Member"), slip.member_name)
-    layout.pair(_tr("Phone"), slip.member_phone)
+    layout.pair(QCoreApplication.translate("Slip", "Member"), slip.member_name)
+    layout.pair(QCoreApplication.translate("Slip", "Phone"), slip.member_phone)
     layout.rule()
     layout.text(slip.item_name, layout.strong, Qt.AlignmentFlag.AlignLeft)
-    layout.pair(_tr("Quantity"), f"× {slip.quantity}")
-    layout.pair(_tr("Points"), i18n.points(slip.points))
+    layout.pair(QCoreApplication.translate("Slip", "Quantity"), f"× {slip.quantity}")
+    layout.pair(QCoreApplication.translate("Slip", "Points"), i18n.points(slip.points))
     if slip.cash_fen:
-        layout.pair(_tr("Cash to pay"), i18n.money(slip.cash_fen))
-    layout.pair(_tr("Balance after"), i18n.points(slip.balance_after))
+        layout.pair(QCoreApplication.translate("Slip", "Cash to pay"), i18n.money(slip.cash_fen))
+    layout.pair(QCoreApplication.translate("Slip", "Balance after"), i18n.points(slip.balance_after))
     layout.rule()
-    layout.text(_tr("Voucher code"), layout.small, gap=2)
+    layout.text(QCoreApplication.translate("Slip", "Voucher code"), layout.small, gap=2)
     layout.text(slip.voucher_display, layout.code, gap=12)
     layout.image(QImage.fromData(slip.qr_png), QR_SIDE)
     if slip.expires_on is not None:
-        layout.text(_tr("Valid until {day}").format(day=i18n.day(slip.expires_on)), layout.strong)
+        valid = QCoreApplication.translate("Slip", "Valid until {day}").format(day=i18n.day(slip.expires_on))
+        layout.text(valid, layout.strong)
     layout.rule()
     layout.text(note_for(slip), layout.small, gap=0)
     return layout.y + MARGIN
@@ -171,18 +169,18 @@ def paint_slip(painter: QPainter, slip: Slip, dots_per_mm: float) -> None:
 
 def setup_printer(printer: QPrinter, slip: Slip) -> None:
     """An 80 mm page as long as the slip, no margins (the layout has its own)."""
-    size = QPageSize(QSizeF(PAPER_MM, slip_height_mm(slip)), QPageSize.Unit.Millimeter, _tr("80 mm receipt"),
-                     QPageSize.SizeMatchPolicy.ExactMatch)
+    size = QPageSize(QSizeF(PAPER_MM, slip_height_mm(slip)), QPageSize.Unit.Millimeter,
+                     QCoreApplication.translate("Slip", "80 mm receipt"), QPageSize.SizeMatchPolicy.ExactMatch)
     printer.setPageSize(size)
     printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     printer.setFullPage(True)
-    printer.setDocName(_tr("Redemption slip {code}").format(code=slip.voucher_display))
+    printer.setDocName(QCoreApplication.translate("Slip", "Redemption slip {code}").format(code=slip.voucher_display))
 
 
 def print_slip(printer: QPrinter, slip: Slip) -> None:
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError(_tr("The printer could not be started."))
+        raise OSError(QCoreApplication.translate("Slip", "The printer could not be started."))
     try:
         paint_slip(painter, slip, printer.resolution() / 25.4)
     finally:
@@ -219,7 +217,7 @@ def open_preview(slip: Slip, parent: QWidget | None = None,
     setup_printer(printer, slip)
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setObjectName("slipPreview")
-    dialog.setWindowTitle(_tr("Print the redemption slip"))
+    dialog.setWindowTitle(QCoreApplication.translate("Slip", "Print the redemption slip"))
     dialog.resize(980, 780)
     dialog.printer_ref = printer  # type: ignore[attr-defined]  # the dialog does not own its printer
     dialog.paintRequested.connect(lambda target: print_slip(target, slip))
