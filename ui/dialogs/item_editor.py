@@ -169,7 +169,6 @@ class ItemEditorDialog(QDialog):
                              self.face_value,
                              basics.add_field(self.tr("Valid for (days)"), self.validity, self.errors["validity_days"]),
                              self.validity]
-        basics.add_field(self.tr("Description"), self.description)
 
         rules = FieldGrid()
         rules.add_field(self.tr("Stock"), self.unlimited, self.stock_hint)
@@ -181,6 +180,7 @@ class ItemEditorDialog(QDialog):
         rules.add_field(self.tr("Available until"), _beside(self.until_on, self.ends),
                         self.errors["available_until"])
         rules.add_field("", self.active)
+        rules.add_field(self.tr("Description"), self.description)
         basics.setRowStretch(basics.rowCount(), 1)
         rules.setRowStretch(rules.rowCount(), 1)
 
@@ -377,7 +377,17 @@ class ItemEditorDialog(QDialog):
         if unknown:
             self.general.setText(next(iter(unknown.values())))
             self.general.show()
+        self._grow_to_fit()
         return not problems
+
+    def _grow_to_fit(self) -> None:
+        """Taller when refusals appear under fields: a dialog does not grow for wrapped labels by itself."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # -- the picture --------------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ class CatalogPage(QWidget):
         self._reselect(selected.id if selected is not None else None)
         filtered = bool(category or text.strip())
         n = len(listing.items)
-        self.summary.setText(self.tr("{n} items").format(n=i18n.points(n)))
+        self.summary.setText(self.tr("1 item") if n == 1 else self.tr("{n} items").format(n=i18n.points(n)))
         self.empty.setText(self.tr("No item matches.") if filtered
                            else self.tr("No items yet. Create the first with “New item”."))
         self.empty.setVisible(n == 0)
