@@ -1,0 +1,285 @@
+"""The headless command line: database upkeep, scheduled jobs, demo data, imports.
+
+    pointsmall [--db URL] db upgrade
+    pointsmall [--db URL] demo --members N [--seed S]
+    pointsmall [--db URL] check
+    pointsmall [--db URL] expire [--as-of YYYY-MM-DD]
+    pointsmall [--db URL] tiers evaluate [--as-of YYYY-MM-DD]
+    pointsmall [--db URL] points import FILE [--dry-run]
+    pointsmall [--db URL] staff add --username U --role R [--display-name NAME] [--store CODE]
+
+The database is ``--db``, else ``POINTSMALL_DB``, else the default SQLite
+file; it is migrated (an SQLite file is backed up first) before any command.
+Jobs act as the built-in ``system`` account. Exit status: 0 done, 1 ``check``
+or a dry run found problems, 2 a refusal the user can fix (the message says
+what), never a traceback for those. The desktop client's own entry point
+hands any subcommand to ``main``; without one, the client starts instead.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from . import bootstrap, check, ledger, staff, tiers
+from .db import Database
+from .errors import DomainError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED = 0, 1, 2
+PASSWORD_ENV = "POINTSMALL_PASSWORD"
+GUI_HINT = "the desktop client is started by the `pointsmall` command"
+
+
+class UsageError(Exception):
+    """Bad input that argparse cannot see (a file that is missing, passwords that differ)."""
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_option = argparse.ArgumentParser(add_help=False)
+    db_option.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
+                           help="database URL or SQLite file URL (default: $POINTSMALL_DB, then the user data file)")
+    parser = argparse.ArgumentParser(prog="pointsmall", description="Points mall (积分商城): headless commands.")
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="database URL (default: $POINTSMALL_DB, then the SQLite file in the user data folder)")
+    parser.add_argument("--self-test", action="store_true", help="check the desktop client starts (GUI only)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db_cmd = commands.add_parser("db", parents=[db_option], help="database upkeep")
+    db_sub = db_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", parents=[db_option], help="migrate to the newest schema (SQLite: backup first)")
+
+    demo = commands.add_parser("demo", parents=[db_option], help="fill an empty database with demo data")
+    demo.add_argument("--members", type=_positive, required=True, help="how many members")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed gives the same people (default 1)")
+    demo.add_argument("--workers", type=_positive, default=None, help="processes (default: one per core)")
+
+    commands.add_parser("check", parents=[db_option], help="rebuild balances, lots and the audit chain and compare")
+
+    expire = commands.add_parser("expire", parents=[db_option], help="expire points past their date (idempotent)")
+    expire.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
+                        help="expire lots whose last day is before this day (default: today)")
+
+    tiers_cmd = commands.add_parser("tiers", parents=[db_option], help="member tiers")
+    tiers_sub = tiers_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    evaluate = tiers_sub.add_parser("evaluate", parents=[db_option],
+                                    help="the monthly evaluation (a second run in a month does nothing)")
+    evaluate.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD")
+
+    points = commands.add_parser("points", parents=[db_option], help="points")
+    points_sub = points.add_subparsers(dest="action", metavar="ACTION", required=True)
+    imp = points_sub.add_parser("import", parents=[db_option],
+                                help="bulk adjustments from a CSV file (phone or card, points, reason, note)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+
+    staff_cmd = commands.add_parser("staff", parents=[db_option], help="staff accounts")
+    staff_sub = staff_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = staff_sub.add_parser("add", parents=[db_option],
+                               help=f"add an account; the password comes from ${PASSWORD_ENV} or is asked twice")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in staff.Role])
+    add.add_argument("--display-name", default="")
+    add.add_argument("--store", default=None, metavar="CODE", help="store code (default: the first store)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage problem
+        return EXIT_OK if exit_.code in (0, None) else EXIT_REFUSED
+    if args.self_test or args.command is None:
+        print(GUI_HINT, file=sys.stderr)
+        return EXIT_REFUSED
+    handler = _HANDLERS[(args.command, getattr(args, "action", None))]
+    db: Database | None = None
+    try:
+        db = _open(args)
+        return handler(db, args)
+    except DomainError as error:
+        print(f"pointsmall: {error.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except UsageError as error:
+        print(f"pointsmall: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OperationalError as error:  # unreachable server, locked or read-only file: the user's to fix
+        print(f"pointsmall: database error: {error.orig or error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("pointsmall: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def _open(args: argparse.Namespace) -> Database:
+    url = getattr(args, "db", None)
+    try:
+        if args.command == "db":
+            return Database.open(url)
+        return bootstrap.prepare(url)
+    except (OperationalError, ArgumentError) as error:
+        raise UsageError(f"cannot open the database: {getattr(error, 'orig', None) or error}") from None
+
+
+def _system(db: Database) -> staff.Actor:
+    with db.read() as session:
+        return staff.system_actor(session)
+
+
+# -- the commands --------------------------------------------------------------
+
+def _db_upgrade(db: Database, args: argparse.Namespace) -> int:
+    before = db.current_revision()
+    backup = db.upgrade()
+    bootstrap.ensure_defaults(db)
+    after = db.current_revision()
+    print(f"{db.describe()}: schema {before or 'empty'} -> {after}" if before != after
+          else f"{db.describe()}: schema is current ({after})")
+    if backup is not None:
+        print(f"backup of the previous file: {backup}")
+    return EXIT_OK
+
+
+def _demo(db: Database, args: argparse.Namespace) -> int:
+    from . import demo  # imports pypinyin's dictionaries: only when needed
+
+    started, shown = time.monotonic(), [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 5 or done == total:
+            shown[0] = now
+            print(f"  {done:,} / {total:,} members ({now - started:.0f} s)", file=sys.stderr, flush=True)
+
+    report = demo.generate_demo(db, args.members, args.seed, workers=args.workers, progress=progress)
+    print(f"demo data in {db.describe()} (seed {report.seed}, {report.seconds:.1f} s):")
+    print(f"  {report.members:,} members, {report.entries:,} ledger entries, {report.purchases:,} purchases, "
+          f"{report.refunds:,} refunds, {report.tier_changes:,} tier changes")
+    print("  tiers: " + ", ".join(f"{code} {n:,}" for code, n in report.tiers))
+    print(f"  {report.expiring_soon:,} members have points expiring within a month")
+    if report.staff_created:
+        logins = [f"{user} / {secret}" for user, secret, _, _ in demo.DEMO_STAFF if user in report.staff_created]
+        print("  demo logins: " + ", ".join(logins))
+    return EXIT_OK
+
+
+def _check(db: Database, args: argparse.Namespace) -> int:
+    report = check.run_check(db)
+    print(f"{db.describe()}: {report.members:,} members, {report.entries:,} ledger entries")
+    if report.ok:
+        print("OK: balances, lots, sequences and the audit chain agree with the ledger")
+        return EXIT_OK
+    print(f"{len(report.problems)} problem(s):")
+    for line in report.problems:
+        print(f"  {line}")
+    return EXIT_PROBLEMS
+
+
+def _expire(db: Database, args: argparse.Namespace) -> int:
+    report = ledger.expire_lots(db, _system(db), args.as_of)
+    print(f"expired {report.points:,} points of {report.members:,} members (lots that ended before {report.as_of})")
+    return EXIT_OK
+
+
+def _tiers_evaluate(db: Database, args: argparse.Namespace) -> int:
+    report = tiers.evaluate(db, _system(db), args.as_of)
+    if report.already_done:
+        print(f"the evaluation for {report.period} already ran; nothing changed")
+    else:
+        print(f"evaluation {report.period}: {report.evaluated:,} members, {report.upgraded:,} up, "
+              f"{report.downgraded:,} down, {report.manual_ended:,} hand-set tiers ended")
+    return EXIT_OK
+
+
+def _points_import(db: Database, args: argparse.Namespace) -> int:
+    from . import bulk_import
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+    try:
+        report = bulk_import.import_adjustments(db, _system(db), data, args.file.name, dry_run=args.dry_run)
+    except bulk_import.ImportRejected as rejected:
+        _print_rows(rejected.report)
+        raise
+    if report.already_imported_on is not None:
+        print(bulk_import.ALREADY_IMPORTED.format(date=report.already_imported_on.date().isoformat()))
+        return EXIT_OK
+    _print_rows(report)
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{verb} {report.total_points:+,} points for {report.members:,} member(s) in {len(report.rows):,} row(s)")
+    if report.errors:
+        print(f"{len(report.errors)} row(s) have problems; the real run would import nothing")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _print_rows(report: object) -> None:
+    print(f"{'row':>5}  {_pad('member', 12)}  {_pad('phone', 12)}  {'points':>8}  balance")
+    for r in report.rows:  # type: ignore[attr-defined]
+        head = f"{r.row:>5}  {_pad(r.member_name or r.key, 12)}  {_pad(r.phone or '', 12)}  " \
+               f"{'' if r.points is None else f'{r.points:+,}':>8}  "
+        if r.error is not None:
+            print(head + f"ERROR: {r.error.message}")
+        else:
+            print(head + f"{r.balance_before:,} → {r.balance_after:,}")
+
+
+def _staff_add(db: Database, args: argparse.Namespace) -> int:
+    secret = os.environ.get(PASSWORD_ENV)
+    if secret is None:
+        secret = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != secret:
+            raise UsageError("the two passwords differ; nothing was created")
+    view = staff.create_staff(db, _system(db), username=args.username, display_name=args.display_name,
+                              role=args.role, secret=secret, store_id=args.store)
+    print(f"created {view.role.value} account {view.username} ({view.display_name}) at store {view.store_id}")
+    return EXIT_OK
+
+
+_HANDLERS = {
+    ("db", "upgrade"): _db_upgrade,
+    ("demo", None): _demo,
+    ("check", None): _check,
+    ("expire", None): _expire,
+    ("tiers", "evaluate"): _tiers_evaluate,
+    ("points", "import"): _points_import,
+    ("staff", "add"): _staff_add,
+}
