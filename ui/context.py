@@ -18,5 +18,10 @@ class AppContext:
     changes: Changes
     language: str = "zh_CN"
 
+    def __post_init__(self) -> None:
+        from . import i18n
+
+        i18n.use_store_timezone(self.actor.store_tz)
+
     def can(self, permission: Permission) -> bool:
         return self.actor.can(permission)

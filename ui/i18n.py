@@ -6,8 +6,9 @@ formatted with integer arithmetic; QLocale only groups the digits.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
@@ -70,5 +71,14 @@ def day(value: date) -> str:
     return QLocale().toString(value, "yyyy-MM-dd")
 
 
+_store_zone: tzinfo | None = None
+
+
+def use_store_timezone(name: str) -> None:
+    """Show times in the store's timezone, as the core's business days and messages do."""
+    global _store_zone
+    _store_zone = ZoneInfo(name)
+
+
 def moment(value: datetime) -> str:
-    return QLocale().toString(value.astimezone(), "yyyy-MM-dd HH:mm")
+    return QLocale().toString(value.astimezone(_store_zone), "yyyy-MM-dd HH:mm")
