@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pointsmall.db import Database
 from pointsmall.staff import Actor, Permission
 
+from . import i18n
 from .changes import Changes
 from .worker import Worker
 
@@ -19,8 +20,6 @@ class AppContext:
     language: str = "zh_CN"
 
     def __post_init__(self) -> None:
-        from . import i18n
-
         i18n.use_store_timezone(self.actor.store_tz)
 
     def can(self, permission: Permission) -> bool:
