@@ -2,387 +2,3311 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdjustPointsDialog</name>
+    <message>
+        <source>Adjust points — {name}</source>
+        <translation>调整积分 — {name}</translation>
+    </message>
+    <message>
+        <source>{name} · card {card} · balance {points}</source>
+        <translation>{name} · 卡号 {card} · 积分 {points}</translation>
+    </message>
+    <message>
+        <source>e.g. 100 to add, -100 to deduct</source>
+        <translation>如 100 为增加，-100 为扣减</translation>
+    </message>
+    <message>
+        <source>Choose a reason…</source>
+        <translation>选择原因…</translation>
+    </message>
+    <message>
+        <source>Why? e.g. wrong receipt amount on 3 May</source>
+        <translation>说明原因，如：5月3日小票金额录错</translation>
+    </message>
+    <message>
+        <source>Approval by a second staff member</source>
+        <translation>第二人审批</translation>
+    </message>
+    <message>
+        <source>Approver&apos;s user name</source>
+        <translation>审批人用户名</translation>
+    </message>
+    <message>
+        <source>Approver&apos;s password</source>
+        <translation>审批人密码</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Adjust</source>
+        <translation>调整</translation>
+    </message>
+    <message>
+        <source>Goodwill (making up for a problem)</source>
+        <translation>补偿（弥补服务问题）</translation>
+    </message>
+    <message>
+        <source>Correction of a mistake at the till</source>
+        <translation>更正收银差错</translation>
+    </message>
+    <message>
+        <source>Promotion or event</source>
+        <translation>促销或活动</translation>
+    </message>
+    <message>
+        <source>Points from an old system</source>
+        <translation>旧系统积分迁移</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of points, e.g. 100 or -100.</source>
+        <translation>请输入整数积分，如 100 或 -100。</translation>
+    </message>
+    <message>
+        <source>The approver types their user name and password.</source>
+        <translation>请审批人输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Balance after: {points}</source>
+        <translation>调整后积分：{points}</translation>
+    </message>
+    <message>
+        <source>Over {limit} points: another supervisor signs in here to approve.</source>
+        <translation>超过 {limit} 积分：需另一位店长在此登录审批。</translation>
+    </message>
+</context>
+<context>
+    <name>AmountField</name>
+    <message>
+        <source>Enter the amount of the purchase.</source>
+        <translation>请输入消费金额。</translation>
+    </message>
+    <message>
+        <source>The amount is a number of yuan, like 128 or 128.50.</source>
+        <translation>金额以元为单位，如 128 或 128.50。</translation>
+    </message>
+    <message>
+        <source>The amount has at most two decimals (fen).</source>
+        <translation>金额最多两位小数（到分）。</translation>
+    </message>
+    <message>
+        <source>The amount cannot be negative; refunds are made elsewhere.</source>
+        <translation>金额不能为负；退款请另行办理。</translation>
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation>金额必须大于零。</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>The database could not be opened:
 {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打开数据库：
+{error}</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignsTab</name>
+    <message>
+        <source>Campaign</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分倍数</translation>
+    </message>
+    <message>
+        <source>Tiers</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Only operators and administrators can change campaigns.</source>
+        <translation>只有运营和管理员可以修改活动。</translation>
+    </message>
+    <message>
+        <source>New campaign</source>
+        <translation>新建活动</translation>
+    </message>
+    <message>
+        <source>e.g. 双11 Gold week</source>
+        <translation>如：双11金卡周</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Save campaign</source>
+        <translation>保存活动</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Starts on</source>
+        <translation>开始日期</translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation>结束日期</translation>
+    </message>
+    <message>
+        <source>Points multiplier</source>
+        <translation>积分倍数</translation>
+    </message>
+    <message>
+        <source>For tiers</source>
+        <translation>适用等级</translation>
+    </message>
+    <message>
+        <source>No tier ticked: every tier earns the multiplier.</source>
+        <translation>未勾选等级：所有等级均享受此倍数。</translation>
+    </message>
+    <message>
+        <source>All tiers</source>
+        <translation>全部等级</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Upcoming</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Edit campaign: {name}</source>
+        <translation>编辑活动：{name}</translation>
+    </message>
+    <message>
+        <source>{tiers} members</source>
+        <translation>{tiers}</translation>
+    </message>
+    <message>
+        <source>all members</source>
+        <translation>所有会员</translation>
+    </message>
+    <message>
+        <source>From {start} to {end}, {who} earn {x} points on top of their tier&apos;s multiplier.</source>
+        <translation>{start} 至 {end}，{who}在等级倍数之外再享 {x} 积分。</translation>
+    </message>
+    <message>
+        <source>(switched off: it applies to nothing)</source>
+        <translation>（已停用：不生效）</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogFiles</name>
+    <message>
+        <source>CSV for Excel (*.csv)</source>
+        <translation>CSV 文件（Excel 可用） (*.csv)</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Export the catalog</source>
+        <translation>导出商品目录</translation>
+    </message>
+    <message>
+        <source>The file could not be written: {detail}</source>
+        <translation>无法写入文件：{detail}</translation>
+    </message>
+    <message>
+        <source>Exported {n} items to {file}.</source>
+        <translation>已导出 {n} 件商品到 {file}。</translation>
+    </message>
+    <message>
+        <source>Import the catalog</source>
+        <translation>导入商品目录</translation>
+    </message>
+    <message>
+        <source>Catalog files (*.csv *.xlsx)</source>
+        <translation>商品目录文件 (*.csv *.xlsx)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Imported {file}: {new} new, {changed} changed.</source>
+        <translation>已导入 {file}：新增 {new} 件，修改 {changed} 件。</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogImportDialog</name>
+    <message>
+        <source>Import the catalog — {file}</source>
+        <translation>导入商品目录 — {file}</translation>
+    </message>
+    <message>
+        <source>Checking {file}…</source>
+        <translation>正在检查 {file}…</translation>
+    </message>
+    <message>
+        <source>Stock is not imported: a file only changes item details. Record stock with Restock or Count correction.</source>
+        <translation>库存不随文件导入：文件只更改商品信息。库存请用“补货”或“盘点调整”登记。</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>{file} cannot be imported</source>
+        <translation>{file} 无法导入</translation>
+    </message>
+    <message>
+        <source>The file could not be read: {detail}</source>
+        <translation>无法读取文件：{detail}</translation>
+    </message>
+    <message>
+        <source>{rows} rows: {new} new, {changed} changed, {same} unchanged, {errors} with errors.</source>
+        <translation>共 {rows} 行：新增 {new}，修改 {changed}，不变 {same}，出错 {errors}。</translation>
+    </message>
+    <message>
+        <source>Fix the rows in red, then import the file again</source>
+        <translation>请修正标红的行，再重新导入文件</translation>
+    </message>
+    <message>
+        <source>Nothing is imported while any row has an error.</source>
+        <translation>只要有一行出错，就不会导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The catalog already matches {file}</source>
+        <translation>商品目录已与 {file} 一致</translation>
+    </message>
+    <message>
+        <source>Ready to import {file}</source>
+        <translation>可以导入 {file}</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogPage</name>
+    <message>
+        <source>Catalog</source>
+        <translation>商品管理</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部分类</translation>
+    </message>
+    <message>
+        <source>Search by name, or type an item code</source>
+        <translation>按名称搜索，或输入商品编码</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>新建商品</translation>
+    </message>
+    <message>
+        <source>{n} items</source>
+        <translation>共 {n} 件商品</translation>
+    </message>
+    <message>
+        <source>1 item</source>
+        <translation>共 1 件商品</translation>
+    </message>
+    <message>
+        <source>No item matches.</source>
+        <translation>没有匹配的商品。</translation>
+    </message>
+    <message>
+        <source>No items yet. Create the first with “New item”.</source>
+        <translation>还没有商品。点击“新建商品”创建第一件。</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogTableModel</name>
+    <message>
+        <source>Vouchers are valid for {days} days</source>
+        <translation>券码有效期 {days} 天</translation>
+    </message>
+    <message>
+        <source>Not shown in the mall</source>
+        <translation>不在积分商城显示</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <source>Name and code</source>
+        <translation>名称与编码</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>Limits</source>
+        <translation>限兑</translation>
+    </message>
+    <message>
+        <source>Min. tier</source>
+        <translation>最低等级</translation>
+    </message>
+    <message>
+        <source>Available</source>
+        <translation>兑换时间</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogWords</name>
+    <message>
+        <source>Goods</source>
+        <translation>实物</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>{kind} {value}</source>
+        <translation>{kind} {value}</translation>
+    </message>
+    <message>
+        <source>{points} pts</source>
+        <translation>{points} 积分</translation>
+    </message>
+    <message>
+        <source>{points} + {cash}</source>
+        <translation>{points} + {cash}</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>{n}/order</source>
+        <translation>每单 {n}</translation>
+    </message>
+    <message>
+        <source>{n}/day</source>
+        <translation>每天 {n}</translation>
+    </message>
+    <message>
+        <source>{n}/member</source>
+        <translation>每人 {n}</translation>
+    </message>
+    <message>
+        <source>All members</source>
+        <translation>所有会员</translation>
+    </message>
+    <message>
+        <source>Tier {rank}</source>
+        <translation>等级 {rank}</translation>
+    </message>
+    <message>
+        <source>{tier} and above</source>
+        <translation>{tier}及以上</translation>
+    </message>
+    <message>
+        <source>{start} –
+{end}</source>
+        <translation>{start} –
+{end}</translation>
+    </message>
+    <message>
+        <source>From {start}</source>
+        <translation>{start} 起</translation>
+    </message>
+    <message>
+        <source>Until {end}</source>
+        <translation>至 {end}</translation>
+    </message>
+    <message>
+        <source>Always</source>
+        <translation>长期</translation>
+    </message>
+    <message>
+        <source>On sale</source>
+        <translation>已上架</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>已下架</translation>
+    </message>
+    <message>
+        <source>Restock</source>
+        <translation>补货</translation>
+    </message>
+    <message>
+        <source>Write-off</source>
+        <translation>报损</translation>
+    </message>
+    <message>
+        <source>Count correction</source>
+        <translation>盘点调整</translation>
+    </message>
+    <message>
+        <source>Redemption</source>
+        <translation>积分兑换</translation>
+    </message>
+    <message>
+        <source>Cancelled redemption</source>
+        <translation>取消兑换</translation>
+    </message>
+</context>
+<context>
+    <name>CounterPage</name>
+    <message>
+        <source>Scan the member card, or type a phone, its last 4 digits or a name</source>
+        <translation>扫会员卡，或输入手机号、尾号后4位或姓名</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Scan a member card to begin.
+
+Or type a phone number, its last four digits, a name or pinyin initials (e.g. zsf), then press Enter.</source>
+        <translation>扫描会员卡开始。
+
+或输入手机号、尾号后四位、姓名或拼音首字母（如 zsf），然后按回车。</translation>
+    </message>
+    <message>
+        <source>Scan or type</source>
+        <translation>扫码或输入</translation>
+    </message>
+    <message>
+        <source>Award points</source>
+        <translation>发放积分</translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <source>Amount (¥)</source>
+        <translation>金额（¥）</translation>
+    </message>
+    <message>
+        <source>Recent points</source>
+        <translation>最近积分记录</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <source>No member found for “{query}”.</source>
+        <translation>未找到“{query}”对应的会员。</translation>
+    </message>
+    <message>
+        <source>The first {n} matches are shown; type more to narrow them.</source>
+        <translation>仅显示前 {n} 条结果；多输入几个字可缩小范围。</translation>
+    </message>
+    <message>
+        <source>{n} found: choose with ↑ ↓ and press Enter.</source>
+        <translation>找到 {n} 位：用 ↑ ↓ 选择后按回车。</translation>
+    </message>
+    <message>
+        <source>Enter on the empty box: award points · Esc: next customer</source>
+        <translation>空框按回车：发放积分 · Esc：下一位顾客</translation>
+    </message>
+    <message>
+        <source>Your role may not award points.</source>
+        <translation>当前角色无权发放积分。</translation>
+    </message>
+    <message>
+        <source>Enter the receipt number.</source>
+        <translation>请输入小票号。</translation>
+    </message>
+    <message>
+        <source>Receipt {receipt} had already earned {points} points; nothing new was added. Balance {balance}</source>
+        <translation>小票 {receipt} 已获过 {points} 积分，本次未重复发放。累计积分{balance}</translation>
+    </message>
+    <message>
+        <source>This purchase is too small to earn points; balance {balance}</source>
+        <translation>本次消费金额太小，未获积分，累计积分{balance}</translation>
+    </message>
+    <message>
+        <source>Earned {points} points for this purchase ({campaigns}), balance {balance}</source>
+        <translation>本次消费获{points}积分（{campaigns}），累计积分{balance}</translation>
+    </message>
+    <message>
+        <source>Earned {points} points for this purchase, balance {balance}</source>
+        <translation>本次消费获{points}积分，累计积分{balance}</translation>
+    </message>
+    <message>
+        <source>Upgraded to {tier}!</source>
+        <translation>恭喜升级为{tier}！</translation>
     </message>
 </context>
 <context>
     <name>DomainError</name>
     <message>
         <source>Something went wrong and nothing was saved. Please tell the supervisor: {detail}</source>
-        <translation type="unfinished"></translation>
+        <translation>出错了，未保存任何内容。请告知店长：{detail}</translation>
     </message>
     <message>
         <source>The operation was refused.</source>
-        <translation type="unfinished"></translation>
+        <translation>操作被拒绝。</translation>
     </message>
     <message>
         <source>Nothing was found.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有找到相关记录。</translation>
     </message>
     <message>
         <source>Your role ({role}) may not {action}.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前角色（{role}）无权执行：{action}。</translation>
     </message>
     <message>
         <source>Wrong user name or password.</source>
-        <translation type="unfinished"></translation>
+        <translation>用户名或密码错误。</translation>
     </message>
     <message>
         <source>Too many failed logins: this account is locked for {minutes} more minute(s).</source>
-        <translation type="unfinished"></translation>
+        <translation>登录失败次数过多：账号已锁定，请 {minutes} 分钟后再试。</translation>
     </message>
     <message>
         <source>Not enough points: the balance is {balance}, {needed} more are needed.</source>
-        <translation type="unfinished"></translation>
+        <translation>积分不足：当前余额 {balance}，还差 {needed}。</translation>
     </message>
     <message>
         <source>Adjustments above {limit} points need a second staff member&apos;s approval.</source>
-        <translation type="unfinished"></translation>
+        <translation>调整超过 {limit} 积分需另一位员工审批。</translation>
     </message>
     <message>
         <source>This member&apos;s account is frozen; points cannot change.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员账户已冻结，积分不能变动。</translation>
     </message>
     <message>
         <source>Unknown timezone: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知时区：{name}</translation>
+    </message>
+    <message>
+        <source>This item is no longer offered.</source>
+        <translation>该商品已下架。</translation>
+    </message>
+    <message>
+        <source>This item can be redeemed from {day}.</source>
+        <translation>该商品 {day} 起可兑。</translation>
+    </message>
+    <message>
+        <source>This item could be redeemed until {day}.</source>
+        <translation>该商品已于 {day} 截止兑换。</translation>
+    </message>
+    <message>
+        <source>Only {tier_en} members and above can redeem this.</source>
+        <translation>{tier}及以上可兑。</translation>
+    </message>
+    <message>
+        <source>At most {n} per redemption.</source>
+        <translation>每次最多兑换 {n} 件。</translation>
+    </message>
+    <message>
+        <source>Each member can redeem at most {n} a day.</source>
+        <translation>每人每天限兑 {n} 件。</translation>
+    </message>
+    <message>
+        <source>Each member can redeem at most {n} in total.</source>
+        <translation>每人限兑 {n} 件。</translation>
+    </message>
+    <message>
+        <source>Not enough points: {short} more are needed.</source>
+        <translation>积分不足，还差 {short}。</translation>
+    </message>
+    <message>
+        <source>Redeem 1 to 999 pieces at a time.</source>
+        <translation>每次可兑换 1 至 999 件。</translation>
+    </message>
+    <message>
+        <source>A request id has 1 to {n} characters.</source>
+        <translation>请求编号为 1 至 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Give a reason for the cancellation.</source>
+        <translation>请填写取消原因。</translation>
+    </message>
+    <message>
+        <source>Out of stock.</source>
+        <translation>库存不足，已兑完。</translation>
+    </message>
+    <message>
+        <source>Only {n} left.</source>
+        <translation>仅剩 {n} 件。</translation>
+    </message>
+    <message>
+        <source>No such redemption.</source>
+        <translation>没有这笔兑换记录。</translation>
+    </message>
+    <message>
+        <source>This redemption was already cancelled.</source>
+        <translation>这笔兑换已取消过。</translation>
+    </message>
+    <message>
+        <source>The voucher of this redemption was already used; it cannot be cancelled.</source>
+        <translation>这笔兑换的券码已核销，不能取消。</translation>
+    </message>
+    <message>
+        <source>Redemptions can only be cancelled within {days} days.</source>
+        <translation>兑换只能在 {days} 天内取消。</translation>
+    </message>
+    <message>
+        <source>This redemption request was already used for another item.</source>
+        <translation>该兑换请求已用于其他商品。</translation>
+    </message>
+    <message>
+        <source>Redemptions can be cancelled for 0 to 365 days.</source>
+        <translation>可取消兑换的期限为 0 至 365 天。</translation>
+    </message>
+    <message>
+        <source>Already signed in today ({day}); come back tomorrow.</source>
+        <translation>今天（{day}）已签到，明天再来吧。</translation>
+    </message>
+    <message>
+        <source>Choose the day to make up.</source>
+        <translation>请选择要补签的日期。</translation>
+    </message>
+    <message>
+        <source>There is no such month.</source>
+        <translation>没有这个月份。</translation>
+    </message>
+    <message>
+        <source>The reward cycle is 1 to 31 days of 0 to 10,000 points each.</source>
+        <translation>奖励周期为 1 至 31 天，每天 0 至 10,000 积分。</translation>
+    </message>
+    <message>
+        <source>Each monthly bonus needs its own number of days (1 to 31) and 1 to 100,000 points.</source>
+        <translation>每项月度累计奖励需设定不重复的天数（1 至 31）和 1 至 100,000 积分。</translation>
+    </message>
+    <message>
+        <source>The weekly challenge pays 0 to 100,000 points.</source>
+        <translation>一周打卡奖励为 0 至 100,000 积分。</translation>
+    </message>
+    <message>
+        <source>The tier multiplier is on or off.</source>
+        <translation>等级倍数只能开启或关闭。</translation>
+    </message>
+    <message>
+        <source>A make-up sign-in costs 0 to 100,000 points.</source>
+        <translation>补签一次需 0 至 100,000 积分。</translation>
+    </message>
+    <message>
+        <source>Allow 0 to 31 make-up sign-ins a month.</source>
+        <translation>每月可补签 0 至 31 次。</translation>
+    </message>
+    <message>
+        <source>A make-up can reach back 1 to 31 days.</source>
+        <translation>补签最多可追溯 1 至 31 天。</translation>
+    </message>
+    <message>
+        <source>{day} is already signed in; there is nothing to make up.</source>
+        <translation>{day} 已签到，无需补签。</translation>
+    </message>
+    <message>
+        <source>Make-up sign-ins are switched off.</source>
+        <translation>补签功能已关闭。</translation>
+    </message>
+    <message>
+        <source>Only a day before today can be made up.</source>
+        <translation>只能补签今天之前的日期。</translation>
+    </message>
+    <message>
+        <source>A make-up sign-in can fill only one of the last {n} days.</source>
+        <translation>补签只能补最近 {n} 天内的某一天。</translation>
+    </message>
+    <message>
+        <source>{day} is before the member joined.</source>
+        <translation>{day} 早于会员入会日期。</translation>
+    </message>
+    <message>
+        <source>Make-up sign-ins are limited to {n} a month; none are left this month.</source>
+        <translation>每月限补签 {n} 次，本月次数已用完。</translation>
+    </message>
+    <message>
+        <source>A make-up sign-in costs {cost} points; the balance is {balance}.</source>
+        <translation>补签一次需 {cost} 积分，当前余额 {balance}。</translation>
     </message>
     <message>
         <source>A password or PIN needs at least {n} characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>密码或 PIN 至少 {n} 位。</translation>
     </message>
     <message>
         <source>A user name is 1 to 64 characters without spaces.</source>
-        <translation type="unfinished"></translation>
+        <translation>用户名为 1 至 64 个字符，不含空格。</translation>
     </message>
     <message>
         <source>That user name is reserved.</source>
-        <translation type="unfinished"></translation>
+        <translation>该用户名为系统保留。</translation>
     </message>
     <message>
         <source>Unknown role: {role}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知角色：{role}</translation>
     </message>
     <message>
         <source>The user name {username} is taken.</source>
-        <translation type="unfinished"></translation>
+        <translation>用户名 {username} 已被占用。</translation>
     </message>
     <message>
         <source>No store with code {store}.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有编码为 {store} 的门店。</translation>
     </message>
     <message>
         <source>No such staff account.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有这个员工账号。</translation>
     </message>
     <message>
         <source>You cannot remove your own administrator access.</source>
-        <translation type="unfinished"></translation>
+        <translation>不能取消自己的管理员权限。</translation>
     </message>
     <message>
         <source>The base rate must be between 0.001 and 100 points per yuan.</source>
-        <translation type="unfinished"></translation>
+        <translation>基础比例须为每元 0.001 至 100 积分。</translation>
     </message>
     <message>
         <source>Points must expire after 1 to 120 months.</source>
-        <translation type="unfinished"></translation>
+        <translation>积分有效期须为 1 至 120 个月。</translation>
     </message>
     <message>
         <source>The tier basis is spend or points.</source>
-        <translation type="unfinished"></translation>
+        <translation>等级依据只能是消费金额或所获积分。</translation>
     </message>
     <message>
         <source>The growth window is 1 to 60 months.</source>
-        <translation type="unfinished"></translation>
+        <translation>成长值统计期为 1 至 60 个月。</translation>
     </message>
     <message>
         <source>The adjustment limit must be 0 to 1,000,000 points.</source>
-        <translation type="unfinished"></translation>
+        <translation>调整审批额度须为 0 至 1,000,000 积分。</translation>
     </message>
     <message>
         <source>The largest purchase must be ¥1 to ¥10,000,000.</source>
-        <translation type="unfinished"></translation>
+        <translation>单笔消费上限须为 ¥1 至 ¥10,000,000。</translation>
     </message>
     <message>
         <source>Unknown setting: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知设置项：{name}</translation>
     </message>
     <message>
         <source>No such member.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有这位会员。</translation>
     </message>
     <message>
         <source>Give a reason for setting the tier by hand.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写手动设置等级的原因。</translation>
     </message>
     <message>
         <source>The end date must not be in the past.</source>
-        <translation type="unfinished"></translation>
+        <translation>结束日期不能早于今天。</translation>
     </message>
     <message>
         <source>A tier set by hand may last at most 24 months.</source>
-        <translation type="unfinished"></translation>
+        <translation>手动设置的等级最长保持 24 个月。</translation>
     </message>
     <message>
         <source>No tier called {code}.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有名为 {code} 的等级。</translation>
+    </message>
+    <message>
+        <source>A colour is written as # and six hex digits, e.g. #D4A017.</source>
+        <translation>颜色须写成 # 加六位十六进制数，如 #D4A017。</translation>
     </message>
     <message>
         <source>The evaluation for {period} ran twice at once.</source>
-        <translation type="unfinished"></translation>
+        <translation>{period} 的等级评定同时运行了两次。</translation>
     </message>
     <message>
         <source>Unknown tier field: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知等级字段：{name}</translation>
     </message>
     <message>
         <source>A discount is 1 to 100 percent of the price.</source>
-        <translation type="unfinished"></translation>
+        <translation>折扣须为原价的 1% 至 100%。</translation>
     </message>
     <message>
         <source>A points multiplier is 0.1x to 20x.</source>
-        <translation type="unfinished"></translation>
+        <translation>积分倍数须为 0.1 至 20 倍。</translation>
     </message>
     <message>
         <source>Retention must be between 0 and the tier&apos;s threshold.</source>
-        <translation type="unfinished"></translation>
+        <translation>保级值须在 0 与该等级门槛之间。</translation>
     </message>
     <message>
         <source>A tier needs a name.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写等级名称。</translation>
     </message>
     <message>
         <source>The lowest tier must start at 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>最低等级的门槛须为 0。</translation>
     </message>
     <message>
         <source>Each tier must need more growth than the one below it.</source>
-        <translation type="unfinished"></translation>
+        <translation>每个等级所需成长值须高于下一等级。</translation>
     </message>
     <message>
         <source>A mobile number has 11 digits and starts with 1 (e.g. 138 0013 8000).</source>
-        <translation type="unfinished"></translation>
+        <translation>手机号为 1 开头的 11 位数字（如 138 0013 8000）。</translation>
     </message>
     <message>
         <source>Enter the member&apos;s name.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入会员姓名。</translation>
     </message>
     <message>
         <source>A name has at most {n} characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名最多 {n} 个字。</translation>
     </message>
     <message>
         <source>The phone {phone} already belongs to member {name}.</source>
-        <translation type="unfinished"></translation>
+        <translation>手机号 {phone} 已属于会员 {name}。</translation>
     </message>
     <message>
         <source>Card {card} already belongs to member {name}.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号 {card} 已属于会员 {name}。</translation>
     </message>
     <message>
         <source>The birthday is not a plausible date.</source>
-        <translation type="unfinished"></translation>
+        <translation>生日日期不合理。</translation>
     </message>
     <message>
         <source>A card code has 12 digits with a valid check digit; check for a typo.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号为 12 位数字且校验位须正确；请检查是否输错。</translation>
     </message>
     <message>
         <source>That phone or card was registered at another till just now; search for it.</source>
-        <translation type="unfinished"></translation>
+        <translation>该手机号或卡号刚在其他收银台登记；请搜索查找。</translation>
     </message>
     <message>
         <source>That phone was registered at another till just now.</source>
-        <translation type="unfinished"></translation>
+        <translation>该手机号刚在其他收银台登记。</translation>
     </message>
     <message>
         <source>Give a reason.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写原因。</translation>
     </message>
     <message>
         <source>Write what was checked.</source>
-        <translation type="unfinished"></translation>
+        <translation>请写明核查了什么。</translation>
     </message>
     <message>
         <source>The balance is still below zero; adjust it before clearing the flag.</source>
-        <translation type="unfinished"></translation>
+        <translation>积分余额仍为负数；请先调整再解除标记。</translation>
     </message>
     <message>
         <source>A campaign needs a name of at most 64 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>活动名称须为 1 至 64 个字。</translation>
+    </message>
+    <message>
+        <source>{count} row(s) have problems; nothing was imported.</source>
+        <translation>有 {count} 行存在问题，未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The file is neither UTF-8 nor GBK text; save it from Excel as CSV (UTF-8).</source>
+        <translation>文件既不是 UTF-8 也不是 GBK 文本；请在 Excel 中另存为 CSV（UTF-8）。</translation>
+    </message>
+    <message>
+        <source>This is an Excel workbook, not CSV; in Excel use Save As &gt; CSV.</source>
+        <translation>这是 Excel 工作簿，不是 CSV；请在 Excel 中“另存为”&gt; CSV。</translation>
+    </message>
+    <message>
+        <source>The file is not text; save the spreadsheet as CSV.</source>
+        <translation>文件不是文本；请将表格另存为 CSV。</translation>
+    </message>
+    <message>
+        <source>The first row must name the columns: phone or card, points, reason_category, note (手机号/卡号, 积分, 原因, 备注).</source>
+        <translation>第一行须为列名：手机号/卡号、积分、原因、备注（phone 或 card、points、reason_category、note）。</translation>
+    </message>
+    <message>
+        <source>The file is larger than {mb} MB; split it into smaller files.</source>
+        <translation>文件超过 {mb} MB；请拆分成较小的文件。</translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件为空。</translation>
+    </message>
+    <message>
+        <source>The file has no rows under its header.</source>
+        <translation>文件只有表头，没有数据行。</translation>
+    </message>
+    <message>
+        <source>The file has more than {n} rows; split it into smaller files.</source>
+        <translation>文件超过 {n} 行；请拆分成较小的文件。</translation>
     </message>
     <message>
         <source>The campaign ends before it starts.</source>
-        <translation type="unfinished"></translation>
+        <translation>活动结束日期早于开始日期。</translation>
     </message>
     <message>
         <source>A campaign multiplies points by more than 1x and at most 20x.</source>
-        <translation type="unfinished"></translation>
+        <translation>活动积分倍数须大于 1 倍且不超过 20 倍。</translation>
     </message>
     <message>
         <source>Unknown tier: {code}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知等级：{code}</translation>
     </message>
     <message>
         <source>No such campaign.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有这个活动。</translation>
+    </message>
+    <message>
+        <source>The {what} limit must be a whole number above zero, or empty for none.</source>
+        <translation>{what}限额须为大于零的整数，留空表示不限。</translation>
+    </message>
+    <message>
+        <source>An item code is 1 to 32 letters, digits, - or _.</source>
+        <translation>商品编码为 1 至 32 位字母、数字、- 或 _。</translation>
+    </message>
+    <message>
+        <source>An item needs a name of at most 64 characters.</source>
+        <translation>商品名称须为 1 至 64 个字。</translation>
+    </message>
+    <message>
+        <source>An item needs a category of at most 32 characters.</source>
+        <translation>商品分类须为 1 至 32 个字。</translation>
+    </message>
+    <message>
+        <source>An item must cost some points.</source>
+        <translation>商品须设置兑换积分。</translation>
+    </message>
+    <message>
+        <source>The availability window ends before it starts.</source>
+        <translation>兑换时间的结束早于开始。</translation>
+    </message>
+    <message>
+        <source>Unknown minimum tier.</source>
+        <translation>未知的最低等级。</translation>
+    </message>
+    <message>
+        <source>No such catalog item.</source>
+        <translation>没有这件商品。</translation>
+    </message>
+    <message>
+        <source>Only {stock} left in stock.</source>
+        <translation>库存仅剩 {stock} 件。</translation>
+    </message>
+    <message>
+        <source>Redemptions move stock by themselves.</source>
+        <translation>兑换会自动扣减库存，无需手动登记。</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of pieces other than zero.</source>
+        <translation>请输入不为零的整数件数。</translation>
+    </message>
+    <message>
+        <source>Give a reason for the stock change.</source>
+        <translation>请填写库存变动原因。</translation>
+    </message>
+    <message>
+        <source>A reason has at most {n} characters.</source>
+        <translation>原因最多 {n} 个字。</translation>
+    </message>
+    <message>
+        <source>An item is goods, a coupon or a service.</source>
+        <translation>商品类型只能是实物、优惠券或服务。</translation>
+    </message>
+    <message>
+        <source>The {what} must be a whole number from 0 to 10,000,000.</source>
+        <translation>{what}须为 0 至 10,000,000 的整数。</translation>
+    </message>
+    <message>
+        <source>A coupon needs a face value above zero.</source>
+        <translation>优惠券面值须大于零。</translation>
+    </message>
+    <message>
+        <source>A coupon needs a validity of 1 to 3650 days.</source>
+        <translation>优惠券有效期须为 1 至 3650 天。</translation>
+    </message>
+    <message>
+        <source>The item code {sku} is already used by {name}.</source>
+        <translation>商品编码 {sku} 已被“{name}”使用。</translation>
+    </message>
+    <message>
+        <source>This item has unlimited stock.</source>
+        <translation>该商品库存不限。</translation>
+    </message>
+    <message>
+        <source>{count} row(s) have errors; nothing was imported.</source>
+        <translation>有 {count} 行出错，未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The file is neither UTF-8 nor GBK/GB18030 text.</source>
+        <translation>文件既不是 UTF-8 也不是 GBK/GB18030 文本。</translation>
+    </message>
+    <message>
+        <source>The {what} must be a whole number.</source>
+        <translation>{what}须为整数。</translation>
+    </message>
+    <message>
+        <source>The {what} column takes yes or no (1/0, 是/否).</source>
+        <translation>{what}列只能填是或否（1/0、是/否、yes/no）。</translation>
+    </message>
+    <message>
+        <source>Unknown tier {tier}; use a tier code such as gold.</source>
+        <translation>未知等级 {tier}；请填写等级代码，如 gold。</translation>
+    </message>
+    <message>
+        <source>The file is larger than {mb} MB.</source>
+        <translation>文件超过 {mb} MB。</translation>
+    </message>
+    <message>
+        <source>Import at most {n} rows at a time.</source>
+        <translation>每次最多导入 {n} 行。</translation>
+    </message>
+    <message>
+        <source>Unknown column(s): {names}.</source>
+        <translation>无法识别的列：{names}。</translation>
+    </message>
+    <message>
+        <source>The file needs an item code column (sku or 编码).</source>
+        <translation>文件须包含商品编码列（sku 或 编码）。</translation>
+    </message>
+    <message>
+        <source>Column(s) given twice: {names}.</source>
+        <translation>重复的列：{names}。</translation>
+    </message>
+    <message>
+        <source>The {what} must be an amount in yuan, such as 12.50.</source>
+        <translation>{what}须为以元计的金额，如 12.50。</translation>
+    </message>
+    <message>
+        <source>Export to a .csv or .xlsx file.</source>
+        <translation>请导出为 .csv 或 .xlsx 文件。</translation>
+    </message>
+    <message>
+        <source>The file is not a readable .xlsx workbook.</source>
+        <translation>文件不是可读取的 .xlsx 工作簿。</translation>
+    </message>
+    <message>
+        <source>Import a .csv or .xlsx file.</source>
+        <translation>请导入 .csv 或 .xlsx 文件。</translation>
+    </message>
+    <message>
+        <source>The catalog changed while importing; nothing was imported. Try again.</source>
+        <translation>导入时商品目录发生了变化，未导入任何内容。请重试。</translation>
+    </message>
+    <message>
+        <source>The item code {sku} is also on row {row}.</source>
+        <translation>商品编码 {sku} 在第 {row} 行重复出现。</translation>
+    </message>
+    <message>
+        <source>The demo has 1 to {n} members.</source>
+        <translation>演示数据可含 1 至 {n} 位会员。</translation>
+    </message>
+    <message>
+        <source>The database already has members; demo data goes into an empty database.</source>
+        <translation>数据库中已有会员；演示数据只能导入空数据库。</translation>
+    </message>
+    <message>
+        <source>The image file is empty.</source>
+        <translation>图片文件为空。</translation>
+    </message>
+    <message>
+        <source>The image is larger than {mb} MB; use a smaller picture.</source>
+        <translation>图片超过 {mb} MB；请换一张小一些的图片。</translation>
+    </message>
+    <message>
+        <source>The image is too large to open safely.</source>
+        <translation>图片过大，无法安全打开。</translation>
+    </message>
+    <message>
+        <source>The file is not a readable image (it may be damaged or cut short).</source>
+        <translation>文件不是可读取的图片（可能已损坏或不完整）。</translation>
+    </message>
+    <message>
+        <source>Only JPEG, PNG, WebP, BMP and GIF images are accepted.</source>
+        <translation>仅支持 JPEG、PNG、WebP、BMP 和 GIF 图片。</translation>
+    </message>
+    <message>
+        <source>The image is {w} x {h} pixels, too large to use.</source>
+        <translation>图片为 {w} x {h} 像素，尺寸过大，无法使用。</translation>
+    </message>
+    <message>
+        <source>No prize with the code {code}; check it and type it again.</source>
+        <translation>没有券码为 {code} 的奖品；请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>This prize was already handed over on {when} at {store}.</source>
+        <translation>该奖品已于 {when} 在 {store} 领取。</translation>
+    </message>
+    <message>
+        <source>This prize expired on {day}.</source>
+        <translation>该奖品已于 {day} 过期。</translation>
     </message>
     <message>
         <source>A {what} number is 1 to 64 letters, digits or - _ / .</source>
-        <translation type="unfinished"></translation>
+        <translation>{what}号为 1 至 64 位字母、数字或 - _ / .</translation>
     </message>
     <message>
         <source>The amount must be a whole number of fen.</source>
-        <translation type="unfinished"></translation>
+        <translation>金额须为整数分。</translation>
     </message>
     <message>
         <source>The amount must be more than zero.</source>
-        <translation type="unfinished"></translation>
+        <translation>金额必须大于零。</translation>
     </message>
     <message>
         <source>¥{amount} is more than one purchase can be (at most ¥{limit}); check the amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>¥{amount} 超过单笔消费上限（最多 ¥{limit}）；请核对金额。</translation>
     </message>
     <message>
         <source>Receipt {receipt} already earned points ({points}) for another member or amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>小票 {receipt} 已为其他会员或其他金额发放过积分（{points}）。</translation>
     </message>
     <message>
         <source>No purchase with receipt {receipt} at this store.</source>
-        <translation type="unfinished"></translation>
+        <translation>本店没有小票号为 {receipt} 的消费记录。</translation>
     </message>
     <message>
         <source>Refund {refund} was already recorded for another receipt or amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>退款单 {refund} 已按其他小票或金额登记过。</translation>
+    </message>
+    <message>
+        <source>That is not a valid voucher code; check it and type it again.</source>
+        <translation>券码格式不正确；请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>No voucher with the code {code}; check it and type it again.</source>
+        <translation>没有券码为 {code} 的兑换券；请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>This voucher was already used on {when} at {store}.</source>
+        <translation>该券码已于 {when} 在 {store} 核销。</translation>
+    </message>
+    <message>
+        <source>This voucher was cancelled with its redemption.</source>
+        <translation>该券码已随兑换一起取消。</translation>
+    </message>
+    <message>
+        <source>This voucher expired on {day}.</source>
+        <translation>该券码已于 {day} 过期。</translation>
+    </message>
+    <message>
+        <source>A spin costs {cost} points; the balance is {balance}.</source>
+        <translation>抽一次需 {cost} 积分，当前余额 {balance}。</translation>
+    </message>
+    <message>
+        <source>The {what} must be a whole number from 1 to {high}, or empty for none.</source>
+        <translation>{what}须为 1 至 {high} 的整数，留空表示不限。</translation>
+    </message>
+    <message>
+        <source>Segment {n} needs a label of 1 to 32 characters.</source>
+        <translation>第 {n} 格的名称须为 1 至 32 个字。</translation>
+    </message>
+    <message>
+        <source>Segment {n} needs a colour like #E5484D.</source>
+        <translation>第 {n} 格须设置颜色，如 #E5484D。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s weight must be a whole number from 0 to 1,000,000.</source>
+        <translation>第 {n} 格的权重须为 0 至 1,000,000 的整数。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s stock must be 0 to 1,000,000, or empty for no limit.</source>
+        <translation>第 {n} 格的库存须为 0 至 1,000,000，留空表示不限。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s value must be 0 to 1,000,000 points.</source>
+        <translation>第 {n} 格的奖励须为 0 至 1,000,000 积分。</translation>
+    </message>
+    <message>
+        <source>A wheel needs a name of 1 to 64 characters.</source>
+        <translation>大转盘名称须为 1 至 64 个字。</translation>
+    </message>
+    <message>
+        <source>The wheel must close after it opens.</source>
+        <translation>大转盘的结束时间须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>A wheel has {low} to {high} segments.</source>
+        <translation>大转盘须有 {low} 至 {high} 格。</translation>
+    </message>
+    <message>
+        <source>At least one segment needs a weight above zero.</source>
+        <translation>至少一格的权重须大于零。</translation>
+    </message>
+    <message>
+        <source>The fallback segment must be a “thanks for playing” segment: a spin lands there when a prize is out of stock or the budget is spent.</source>
+        <translation>兜底格必须是“谢谢参与”：奖品无库存或预算用完时，转盘会落在这一格。</translation>
+    </message>
+    <message>
+        <source>A spin costs 0 to 1,000,000 points.</source>
+        <translation>每次抽奖需 0 至 1,000,000 积分。</translation>
+    </message>
+    <message>
+        <source>Free spins are 0 to 100 a day for each tier.</source>
+        <translation>每个等级每天免费抽奖 0 至 100 次。</translation>
+    </message>
+    <message>
+        <source>The budget must be 0 to 2,000,000,000 points, or empty for none.</source>
+        <translation>预算须为 0 至 2,000,000,000 积分，留空表示不限。</translation>
+    </message>
+    <message>
+        <source>A pity counter needs at least one prize segment with a weight.</source>
+        <translation>保底需要至少一个有权重的奖品格。</translation>
+    </message>
+    <message>
+        <source>This wheel is paused.</source>
+        <translation>该大转盘已暂停。</translation>
+    </message>
+    <message>
+        <source>This wheel opens at {when}.</source>
+        <translation>该大转盘将于 {when} 开始。</translation>
+    </message>
+    <message>
+        <source>This wheel closed at {when}.</source>
+        <translation>该大转盘已于 {when} 结束。</translation>
+    </message>
+    <message>
+        <source>All {n} spins for today are used; come back tomorrow.</source>
+        <translation>今天的 {n} 次抽奖已用完，明天再来吧。</translation>
+    </message>
+    <message>
+        <source>All {n} spins on this wheel are used.</source>
+        <translation>该大转盘的 {n} 次抽奖已用完。</translation>
+    </message>
+    <message>
+        <source>This spin request was already used for another member or wheel.</source>
+        <translation>该抽奖请求已用于其他会员或转盘。</translation>
+    </message>
+    <message>
+        <source>No such wheel.</source>
+        <translation>没有这个大转盘。</translation>
+    </message>
+    <message>
+        <source>Segment {n} has an unknown prize type.</source>
+        <translation>第 {n} 格的奖品类型未知。</translation>
+    </message>
+    <message>
+        <source>Segment {n} pays 1 to 1,000,000 points.</source>
+        <translation>第 {n} 格的奖励须为 1 至 1,000,000 积分。</translation>
+    </message>
+    <message>
+        <source>The budget cannot be less than the {spent} points already paid out.</source>
+        <translation>预算不能少于已发出的 {spent} 积分。</translation>
+    </message>
+    <message>
+        <source>At about {per_spin} points a spin, the budget left ({left}) pays for about {spins} spins, fewer than the {expected} expected: prizes will fall to the fallback early.</source>
+        <translation>按每次约 {per_spin} 积分计，剩余预算（{left}）约够 {spins} 次，少于预计的 {expected} 次：奖品会提前落到兜底格。</translation>
+    </message>
+    <message>
+        <source>Choose the catalog item segment {n} gives.</source>
+        <translation>请为第 {n} 格选择奖品商品。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s catalog item no longer exists.</source>
+        <translation>第 {n} 格的奖品商品已不存在。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s coupon needs a face value of ¥0.01 to ¥100,000.</source>
+        <translation>第 {n} 格优惠券的面值须为 ¥0.01 至 ¥100,000。</translation>
+    </message>
+    <message>
+        <source>Segment {n}&apos;s coupon must stay valid for 1 to 3,650 days.</source>
+        <translation>第 {n} 格优惠券的有效期须为 1 至 3,650 天。</translation>
     </message>
     <message>
         <source>Only ¥{left} of this receipt is left to refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>该小票仅剩 ¥{left} 可退。</translation>
     </message>
     <message>
         <source>Enter a whole number of points other than zero.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入不为零的整数积分。</translation>
     </message>
     <message>
         <source>One adjustment is at most {n} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>单次调整最多 {n} 积分。</translation>
     </message>
     <message>
         <source>Choose a reason category.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择原因类别。</translation>
     </message>
     <message>
         <source>Write a note saying why (at least 2 characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写备注说明原因（至少 2 个字）。</translation>
     </message>
     <message>
         <source>The note is at most 500 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>备注最多 500 个字。</translation>
     </message>
     <message>
         <source>This adjustment request was already used for different values.</source>
-        <translation type="unfinished"></translation>
+        <translation>该调整请求已用于其他数值。</translation>
     </message>
     <message>
         <source>The approver must be a different staff member.</source>
-        <translation type="unfinished"></translation>
+        <translation>审批人必须是另一位员工。</translation>
+    </message>
+</context>
+<context>
+    <name>EarningTab</name>
+    <message>
+        <source> points per ¥1</source>
+        <translation> 积分/每¥1</translation>
+    </message>
+    <message>
+        <source> months</source>
+        <translation> 个月</translation>
+    </message>
+    <message>
+        <source> points</source>
+        <translation> 积分</translation>
+    </message>
+    <message>
+        <source>Save rules</source>
+        <translation>保存规则</translation>
+    </message>
+    <message>
+        <source>Points for a purchase = amount × base rate × tier multiplier × any campaign multiplier, rounded down. Each purchase&apos;s points are a lot with its own expiry date; spending uses the soonest-expiring first.</source>
+        <translation>消费积分 = 金额 × 基础比例 × 等级倍数 × 活动倍数，向下取整。每笔消费的积分单独计算有效期；使用积分时先扣最早到期的。</translation>
+    </message>
+    <message>
+        <source>Base rate</source>
+        <translation>基础比例</translation>
+    </message>
+    <message>
+        <source>Points expire after</source>
+        <translation>积分有效期</translation>
+    </message>
+    <message>
+        <source>Adjustments need a second person above</source>
+        <translation>调整超过此数需第二人审批</translation>
+    </message>
+    <message>
+        <source>Largest purchase (¥)</source>
+        <translation>单笔消费上限（¥）</translation>
+    </message>
+    <message>
+        <source>Earning rules</source>
+        <translation>积分规则</translation>
+    </message>
+    <message>
+        <source>Only operators and administrators can change the earning rules.</source>
+        <translation>只有运营和管理员可以修改积分规则。</translation>
+    </message>
+    <message>
+        <source>¥1 earns 1 point</source>
+        <translation>每消费 ¥1 得 1 积分</translation>
+    </message>
+    <message>
+        <source>¥1 earns {n} points</source>
+        <translation>每消费 ¥1 得 {n} 积分</translation>
+    </message>
+    <message>
+        <source>points expire at the end of the {nth} month after they are earned.</source>
+        <translation>积分在获得后第 {nth} 个月月底到期。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>Adjustments above {n} points need a second staff member&apos;s approval.</source>
+        <translation>调整超过 {n} 积分需另一位员工审批。</translation>
+    </message>
+    <message>
+        <source>A purchase above {amount} is refused as a likely typo.</source>
+        <translation>单笔消费超过 {amount} 视为误输，将被拒绝。</translation>
+    </message>
+    <message>
+        <source>Enter an amount like 1000 or 1000.50.</source>
+        <translation>请输入金额，如 1000 或 1000.50。</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>没有改动。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>GrowthEdit</name>
+    <message>
+        <source>points</source>
+        <translation>积分</translation>
+    </message>
+</context>
+<context>
+    <name>ImageDropArea</name>
+    <message>
+        <source>No picture yet.
+Drop an image here.</source>
+        <translation>暂无图片。
+将图片拖到这里。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportReportModel</name>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <source>What importing does</source>
+        <translation>导入结果</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>新增商品</translation>
+    </message>
+    <message>
+        <source>Updates the item</source>
+        <translation>更新商品</translation>
+    </message>
+    <message>
+        <source>No change</source>
+        <translation>无变化</translation>
+    </message>
+</context>
+<context>
+    <name>ItemEditorDialog</name>
+    <message>
+        <source>New item</source>
+        <translation>新建商品</translation>
+    </message>
+    <message>
+        <source>Edit item — {name}</source>
+        <translation>编辑商品 — {name}</translation>
+    </message>
+    <message>
+        <source>e.g. CUP-50</source>
+        <translation>如 CUP-50</translation>
+    </message>
+    <message>
+        <source>e.g. 满50元无门槛券</source>
+        <translation>如：满50元无门槛券</translation>
+    </message>
+    <message>
+        <source>Pick or type a category</source>
+        <translation>选择或输入分类</translation>
+    </message>
+    <message>
+        <source>Points, e.g. 1000</source>
+        <translation>积分，如 1000</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. 9.90</source>
+        <translation>选填，如 9.90</translation>
+    </message>
+    <message>
+        <source>Yuan, e.g. 50</source>
+        <translation>元，如 50</translation>
+    </message>
+    <message>
+        <source>Days, e.g. 30</source>
+        <translation>天数，如 30</translation>
+    </message>
+    <message>
+        <source>What the member gets, shown in the mall</source>
+        <translation>会员可获得的内容，在积分商城显示</translation>
+    </message>
+    <message>
+        <source>Unlimited (a service, an e-coupon)</source>
+        <translation>不限（服务、电子券）</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Only from a set time</source>
+        <translation>仅从指定时间起</translation>
+    </message>
+    <message>
+        <source>Only until a set time</source>
+        <translation>仅到指定时间止</translation>
+    </message>
+    <message>
+        <source>On sale in the mall</source>
+        <translation>在积分商城上架</translation>
+    </message>
+    <message>
+        <source>Choose picture…</source>
+        <translation>选择图片…</translation>
+    </message>
+    <message>
+        <source>JPEG, PNG, WebP, BMP or GIF up to {mb} MB. Drop a file on the picture, or choose one.</source>
+        <translation>支持 JPEG、PNG、WebP、BMP、GIF，最大 {mb} MB。可拖放文件到图片处，或点击选择。</translation>
+    </message>
+    <message>
+        <source>A new item has no stock: add it with Restock after saving.</source>
+        <translation>新商品没有库存：保存后请用“补货”添加。</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>商品编码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Price (points)</source>
+        <translation>价格（积分）</translation>
+    </message>
+    <message>
+        <source>Cash part (¥)</source>
+        <translation>另付现金（¥）</translation>
+    </message>
+    <message>
+        <source>Face value (¥)</source>
+        <translation>面值（¥）</translation>
+    </message>
+    <message>
+        <source>Valid for (days)</source>
+        <translation>有效期（天）</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>Per redemption</source>
+        <translation>每次限兑</translation>
+    </message>
+    <message>
+        <source>Per member a day</source>
+        <translation>每人每天限兑</translation>
+    </message>
+    <message>
+        <source>Per member in all</source>
+        <translation>每人累计限兑</translation>
+    </message>
+    <message>
+        <source>Min. tier</source>
+        <translation>最低等级</translation>
+    </message>
+    <message>
+        <source>Available from</source>
+        <translation>兑换开始</translation>
+    </message>
+    <message>
+        <source>Available until</source>
+        <translation>兑换截止</translation>
+    </message>
+    <message>
+        <source>Create item</source>
+        <translation>创建商品</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Type a whole number, like 5.</source>
+        <translation>请输入整数，如 5。</translation>
+    </message>
+    <message>
+        <source>Type an amount in yuan, like 50 or 9.90.</source>
+        <translation>请输入金额（元），如 50 或 9.90。</translation>
+    </message>
+    <message>
+        <source>Choose a picture</source>
+        <translation>选择图片</translation>
+    </message>
+    <message>
+        <source>Pictures ({patterns})</source>
+        <translation>图片 ({patterns})</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The file could not be read: {detail}</source>
+        <translation>无法读取文件：{detail}</translation>
+    </message>
+    <message>
+        <source>New picture, {w} × {h}: saved with the item.</source>
+        <translation>新图片，{w} × {h}：随商品一起保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ItemTileDelegate</name>
+    <message>
+        <source>Unlimited</source>
+        <translation>不限量</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>已兑完</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>{points} points</source>
+        <translation>{points} 积分</translation>
+    </message>
+    <message>
+        <source>{n} left</source>
+        <translation>剩 {n} 件</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageTab</name>
+    <message>
+        <source>Interface language</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>The window is rebuilt in the chosen language; this till keeps the choice for the next start. Names of tiers and benefits are shown in the chosen language too.</source>
+        <translation>窗口将以所选语言重建；本收银台下次启动时沿用此选择。等级名称和权益也以所选语言显示。</translation>
+    </message>
+    <message>
+        <source>Apply language</source>
+        <translation>应用语言</translation>
+    </message>
+    <message>
+        <source>This language is already in use.</source>
+        <translation>当前已在使用该语言。</translation>
+    </message>
+</context>
+<context>
+    <name>LedgerTableModel</name>
+    <message>
+        <source>Purchase</source>
+        <translation>消费积分</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>手动调整</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>积分过期</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款扣回</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>批量导入</translation>
+    </message>
+    <message>
+        <source>Redemption</source>
+        <translation>积分兑换</translation>
+    </message>
+    <message>
+        <source>Redemption cancelled</source>
+        <translation>取消兑换</translation>
+    </message>
+    <message>
+        <source>Goodwill</source>
+        <translation>补偿</translation>
+    </message>
+    <message>
+        <source>Correction</source>
+        <translation>更正</translation>
+    </message>
+    <message>
+        <source>Promotion</source>
+        <translation>促销活动</translation>
+    </message>
+    <message>
+        <source>Migration</source>
+        <translation>旧系统迁移</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>Reason / note</source>
+        <translation>原因 / 备注</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>到期日</translation>
     </message>
 </context>
 <context>
     <name>LoginDialog</name>
     <message>
         <source>pointsmall — log in</source>
-        <translation type="unfinished"></translation>
+        <translation>积分商城 — 登录</translation>
     </message>
     <message>
         <source>Points mall</source>
-        <translation type="unfinished"></translation>
+        <translation>积分商城</translation>
     </message>
     <message>
         <source>User name</source>
-        <translation type="unfinished"></translation>
+        <translation>用户名</translation>
     </message>
     <message>
         <source>Password or PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>密码或 PIN</translation>
     </message>
     <message>
         <source>Log in</source>
-        <translation type="unfinished"></translation>
+        <translation>登录</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>用户名</translation>
     </message>
     <message>
         <source>Password</source>
-        <translation type="unfinished"></translation>
+        <translation>密码</translation>
     </message>
     <message>
         <source>Enter your user name and password.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入用户名和密码。</translation>
     </message>
     <message>
         <source>There are no staff accounts yet. Create one with &apos;pointsmall staff add --username NAME --role admin&apos;, or load demo data with &apos;pointsmall demo --members 2000&apos;.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有员工账号。请用“pointsmall staff add --username NAME --role admin”创建，或用“pointsmall demo --members 2000”载入演示数据。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>pointsmall — Points mall</source>
-        <translation type="unfinished"></translation>
+        <translation>积分商城</translation>
     </message>
     <message>
         <source>Counter</source>
-        <translation type="unfinished"></translation>
+        <translation>收银台</translation>
+    </message>
+    <message>
+        <source>Mall</source>
+        <translation>积分商城</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Catalog</source>
+        <translation>商品管理</translation>
     </message>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>设置</translation>
     </message>
     <message>
         <source>Store: {name} ({code})</source>
-        <translation type="unfinished"></translation>
+        <translation>门店：{name}（{code}）</translation>
     </message>
     <message>
         <source>Staff: {name} · {role}</source>
-        <translation type="unfinished"></translation>
+        <translation>员工：{name} · {role}</translation>
     </message>
     <message>
         <source>Database: {db}</source>
-        <translation type="unfinished"></translation>
+        <translation>数据库：{db}</translation>
     </message>
     <message>
         <source>Phone numbers are masked</source>
-        <translation type="unfinished"></translation>
+        <translation>手机号已隐藏部分数字</translation>
+    </message>
+</context>
+<context>
+    <name>MallMemberStrip</name>
+    <message>
+        <source>Points balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>No member — browsing the catalog. Find the member at the counter to redeem.</source>
+        <translation>未选会员 — 仅浏览商品。兑换请先在收银台查找会员。</translation>
+    </message>
+</context>
+<context>
+    <name>MallPage</name>
+    <message>
+        <source>Redeem…</source>
+        <translation>兑换…</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Write off a voucher</source>
+        <translation>核销券码</translation>
+    </message>
+    <message>
+        <source>Redemption history</source>
+        <translation>兑换记录</translation>
+    </message>
+    <message>
+        <source>No item matches the filters.</source>
+        <translation>没有符合筛选条件的商品。</translation>
+    </message>
+    <message>
+        <source>Choose an item: arrows and Enter, or double-click a tile.</source>
+        <translation>选择商品：方向键加回车，或双击商品。</translation>
+    </message>
+    <message>
+        <source>Find the member at the counter to redeem.</source>
+        <translation>兑换请先在收银台查找会员。</translation>
+    </message>
+    <message>
+        <source>{name} can redeem this: press Enter.</source>
+        <translation>{name} 可兑换此商品：按回车。</translation>
+    </message>
+    <message>
+        <source>No member is being served: find the member at the counter first.</source>
+        <translation>当前没有会员：请先在收银台查找会员。</translation>
+    </message>
+    <message>
+        <source>Redeemed {item} × {n}, balance {balance}</source>
+        <translation>已兑换 {item} × {n}，积分余额 {balance}</translation>
+    </message>
+    <message>
+        <source>Some pictures could not be loaded: {detail}</source>
+        <translation>部分图片无法加载：{detail}</translation>
+    </message>
+</context>
+<context>
+    <name>MemberCard</name>
+    <message>
+        <source>Points balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>{phone} · card {card}</source>
+        <translation>{phone} · 卡号 {card}</translation>
+    </message>
+    <message>
+        <source>{tier} benefits</source>
+        <translation>{tier}权益</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>{points} points expire on {date}</source>
+        <translation>{points} 积分将于 {date} 到期</translation>
+    </message>
+    <message>
+        <source>No points waiting to expire</source>
+        <translation>暂无即将到期的积分</translation>
+    </message>
+    <message>
+        <source>Growth value: {points} points earned recently</source>
+        <translation>成长值：近期获得 {points} 积分</translation>
+    </message>
+    <message>
+        <source>Growth value: {amount} spent recently</source>
+        <translation>成长值：近期消费 {amount}</translation>
+    </message>
+    <message>
+        <source>member since {date}</source>
+        <translation>{date} 入会</translation>
+    </message>
+    <message>
+        <source>Account frozen: points cannot be earned or spent.</source>
+        <translation>账户已冻结：不能获得或使用积分。</translation>
+    </message>
+    <message>
+        <source>Account status: {status}</source>
+        <translation>账户状态：{status}</translation>
+    </message>
+    <message>
+        <source>Flagged for review: {reason}</source>
+        <translation>待审核：{reason}</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>未填写原因</translation>
+    </message>
+</context>
+<context>
+    <name>MemberDetailDialog</name>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Mobile</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Joined</source>
+        <translation>入会日期</translation>
+    </message>
+    <message>
+        <source>Home store</source>
+        <translation>开卡门店</translation>
+    </message>
+    <message>
+        <source>Privacy consent</source>
+        <translation>隐私授权</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Adjust points</source>
+        <translation>调整积分</translation>
+    </message>
+    <message>
+        <source>Clear review flag</source>
+        <translation>解除审核标记</translation>
+    </message>
+    <message>
+        <source>Points history</source>
+        <translation>积分明细</translation>
+    </message>
+    <message>
+        <source>No points yet.</source>
+        <translation>暂无积分记录。</translation>
+    </message>
+    <message>
+        <source>Member — {name}</source>
+        <translation>会员 — {name}</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>未授权</translation>
+    </message>
+    <message>
+        <source>{name} ({code})</source>
+        <translation>{name}（{code}）</translation>
+    </message>
+    <message>
+        <source>Frozen</source>
+        <translation>已冻结</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Unfreeze</source>
+        <translation>解冻</translation>
+    </message>
+    <message>
+        <source>Freeze</source>
+        <translation>冻结</translation>
+    </message>
+    <message>
+        <source>Unfreeze the account to change its points</source>
+        <translation>解冻账户后才能调整积分</translation>
+    </message>
+    <message>
+        <source>Unfreeze account</source>
+        <translation>解冻账户</translation>
+    </message>
+    <message>
+        <source>Why is the account unfrozen?</source>
+        <translation>解冻原因？</translation>
+    </message>
+    <message>
+        <source>Freeze account</source>
+        <translation>冻结账户</translation>
+    </message>
+    <message>
+        <source>While frozen, the member cannot earn or spend points. Why?</source>
+        <translation>冻结期间，会员不能获得或使用积分。冻结原因？</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>未填写原因</translation>
+    </message>
+    <message>
+        <source>Flagged because: {reason}
+What did you check?</source>
+        <translation>标记原因：{reason}
+你核查了什么？</translation>
+    </message>
+    <message>
+        <source>Clear flag</source>
+        <translation>解除标记</translation>
+    </message>
+</context>
+<context>
+    <name>MemberEditDialog</name>
+    <message>
+        <source>New member</source>
+        <translation>新会员</translation>
+    </message>
+    <message>
+        <source>Edit member</source>
+        <translation>编辑会员</translation>
+    </message>
+    <message>
+        <source>e.g. 张三丰</source>
+        <translation>如：张三丰</translation>
+    </message>
+    <message>
+        <source>11-digit mobile, e.g. 138 0013 8000</source>
+        <translation>11 位手机号，如 138 0013 8000</translation>
+    </message>
+    <message>
+        <source>Scan a card, or leave empty for a new number</source>
+        <translation>扫卡，或留空自动生成新卡号</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. 1990-05-31</source>
+        <translation>选填，如 1990-05-31</translation>
+    </message>
+    <message>
+        <source>Agrees to the privacy policy</source>
+        <translation>同意隐私政策</translation>
+    </message>
+    <message>
+        <source>Personal data is kept for the membership; messages only with consent.</source>
+        <translation>个人信息仅用于会员服务；经同意才会发送消息。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Mobile</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Privacy</source>
+        <translation>隐私</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Now {phone}. Leave empty to keep it, or type the new number.</source>
+        <translation>当前为 {phone}。留空则不变，或输入新号码。</translation>
+    </message>
+    <message>
+        <source>Type the birthday as 1990-05-31, or leave it empty.</source>
+        <translation>生日请按 1990-05-31 格式输入，或留空。</translation>
+    </message>
+</context>
+<context>
+    <name>MemberTableModel</name>
+    <message>
+        <source>Active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Frozen</source>
+        <translation>已冻结</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>待审核</translation>
+    </message>
+    <message>
+        <source>A supervisor should look at this member&apos;s points</source>
+        <translation>需店长核查该会员的积分</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>MembersPage</name>
+    <message>
+        <source>Members</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Search: card, phone, last 4 digits, or name (张三 or zs)</source>
+        <translation>搜索：卡号、手机号、尾号后4位或姓名（张三 或 zs）</translation>
+    </message>
+    <message>
+        <source>New member</source>
+        <translation>新会员</translation>
+    </message>
+    <message>
+        <source>{n} found</source>
+        <translation>找到 {n} 位</translation>
+    </message>
+    <message>
+        <source>First {n} matches; type more to narrow</source>
+        <translation>前 {n} 条结果；多输入几个字可缩小范围</translation>
+    </message>
+    <message>
+        <source>No member matches “{query}”.</source>
+        <translation>没有与“{query}”匹配的会员。</translation>
+    </message>
+    <message>
+        <source>{n} members</source>
+        <translation>共 {n} 位会员</translation>
+    </message>
+    <message>
+        <source>No members yet. Register the first with “New member”.</source>
+        <translation>还没有会员。点击“新会员”登记第一位。</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>At least 2 characters</source>
+        <translation>至少 2 个字</translation>
+    </message>
+</context>
+<context>
+    <name>RecentEntries</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>Reference / note</source>
+        <translation>单号 / 备注</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>消费积分</translation>
+    </message>
+    <message>
+        <source>Redemption</source>
+        <translation>积分兑换</translation>
+    </message>
+    <message>
+        <source>Redemption cancelled</source>
+        <translation>取消兑换</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>手动调整</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>积分过期</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款扣回</translation>
+    </message>
+    <message>
+        <source>Imported</source>
+        <translation>批量导入</translation>
+    </message>
+    <message>
+        <source>Sign-in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Wheel spin</source>
+        <translation>大转盘抽奖</translation>
+    </message>
+    <message>
+        <source>Wheel prize</source>
+        <translation>大转盘奖品</translation>
+    </message>
+    <message>
+        <source>Task reward</source>
+        <translation>任务奖励</translation>
+    </message>
+    <message>
+        <source>valid to {date}</source>
+        <translation>有效期至 {date}</translation>
+    </message>
+</context>
+<context>
+    <name>RedeemDialog</name>
+    <message>
+        <source>Redeem {item}</source>
+        <translation>兑换 {item}</translation>
+    </message>
+    <message>
+        <source>For {name} ({phone})</source>
+        <translation>会员：{name}（{phone}）</translation>
+    </message>
+    <message>
+        <source>Checking the limits…</source>
+        <translation>正在检查兑换限制…</translation>
+    </message>
+    <message>
+        <source>Confirm redemption</source>
+        <translation>确认兑换</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Points to pay</source>
+        <translation>所需积分</translation>
+    </message>
+    <message>
+        <source>Cash to pay at the till</source>
+        <translation>需在收银台付现金</translation>
+    </message>
+    <message>
+        <source>Balance now</source>
+        <translation>当前余额</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>兑换后余额</translation>
+    </message>
+    <message>
+        <source>{points} points each</source>
+        <translation>每件 {points} 积分</translation>
+    </message>
+    <message>
+        <source>Coupon worth {value}, valid for {days} days</source>
+        <translation>面值 {value} 优惠券，有效期 {days} 天</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>Cannot be redeemed now</source>
+        <translation>当前不可兑换</translation>
+    </message>
+    <message>
+        <source>at most {n} now</source>
+        <translation>当前最多 {n} 件</translation>
+    </message>
+</context>
+<context>
+    <name>RedemptionHistory</name>
+    <message>
+        <source>This member</source>
+        <translation>本会员</translation>
+    </message>
+    <message>
+        <source>This store</source>
+        <translation>本店</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Cancel redemption…</source>
+        <translation>取消兑换…</translation>
+    </message>
+    <message>
+        <source>Member: {name}</source>
+        <translation>会员：{name}</translation>
+    </message>
+    <message>
+        <source>No member is being served: choose “This store”, or find the member at the counter.</source>
+        <translation>当前没有会员：请选择“本店”，或在收银台查找会员。</translation>
+    </message>
+    <message>
+        <source>Redemptions: {n}, newest first</source>
+        <translation>兑换记录：{n} 条，最新在前</translation>
+    </message>
+    <message>
+        <source>No redemptions yet.</source>
+        <translation>暂无兑换记录。</translation>
+    </message>
+    <message>
+        <source>Cancel {item} × {n} of {member} ({when})? The {points} points and the stock go back. Why?</source>
+        <translation>取消 {member} 的 {item} × {n}（{when}）？{points} 积分和库存将退回。取消原因？</translation>
+    </message>
+    <message>
+        <source>Cancel a redemption</source>
+        <translation>取消兑换</translation>
+    </message>
+    <message>
+        <source>Cancel redemption</source>
+        <translation>取消兑换</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Cancelled: {points} points returned, balance {balance}</source>
+        <translation>已取消：退回 {points} 积分，积分余额 {balance}</translation>
+    </message>
+</context>
+<context>
+    <name>RedemptionTableModel</name>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Voucher</source>
+        <translation>券码</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>已核销</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未核销</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResults</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>{name} (frozen)</source>
+        <translation>{name}（已冻结）</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsFormats</name>
+    <message>
+        <source>No discount</source>
+        <translation>无折扣</translation>
+    </message>
+    <message>
+        <source>{n}% off</source>
+        <translation>减 {n}%</translation>
+    </message>
+    <message>
+        <source>{points} points</source>
+        <translation>{points} 积分</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Tiers</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>Earning rules</source>
+        <translation>积分规则</translation>
+    </message>
+    <message>
+        <source>Campaigns</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+</context>
+<context>
+    <name>ShelfFilters</name>
+    <message>
+        <source>All categories</source>
+        <translation>全部分类</translation>
+    </message>
+    <message>
+        <source>Filter by name or item code</source>
+        <translation>按名称或商品编码筛选</translation>
+    </message>
+    <message>
+        <source>Affordable for this member</source>
+        <translation>仅看积分够兑的</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} items</source>
+        <translation>{shown} / {total} 件商品</translation>
+    </message>
+</context>
+<context>
+    <name>Slip</name>
+    <message>
+        <source>Show this code at the counter to use the coupon. It can be used once.</source>
+        <translation>在柜台出示此券码即可使用优惠券，限用一次。</translation>
+    </message>
+    <message>
+        <source>Show this code when the service is provided. It can be used once.</source>
+        <translation>享受服务时出示此券码，限用一次。</translation>
+    </message>
+    <message>
+        <source>Collect the item at the counter with this slip. Keep it until then.</source>
+        <translation>请凭此凭条到柜台领取商品，领取前请妥善保管。</translation>
+    </message>
+    <message>
+        <source>Points redemption slip</source>
+        <translation>积分兑换凭条</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Cash to pay</source>
+        <translation>需付现金</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>兑换后余额</translation>
+    </message>
+    <message>
+        <source>Voucher code</source>
+        <translation>券码</translation>
+    </message>
+    <message>
+        <source>Valid until {day}</source>
+        <translation>有效期至 {day}</translation>
+    </message>
+    <message>
+        <source>80 mm receipt</source>
+        <translation>80 毫米小票</translation>
+    </message>
+    <message>
+        <source>Redemption slip {code}</source>
+        <translation>兑换凭条 {code}</translation>
+    </message>
+    <message>
+        <source>The printer could not be started.</source>
+        <translation>无法启动打印机。</translation>
+    </message>
+    <message>
+        <source>Print the redemption slip</source>
+        <translation>打印兑换凭条</translation>
+    </message>
+</context>
+<context>
+    <name>StaffTab</name>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation>门店</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Locked until</source>
+        <translation>锁定至</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>运营</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>at least {n} characters</source>
+        <translation>至少 {n} 位</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>创建账号</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Repeat password</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>New staff account</source>
+        <translation>新建员工账号</translation>
+    </message>
+    <message>
+        <source>Choose an account in the list</source>
+        <translation>请在列表中选择账号</translation>
+    </message>
+    <message>
+        <source>Change role</source>
+        <translation>更改角色</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>new password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>repeat it</source>
+        <translation>再输一次</translation>
+    </message>
+    <message>
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>{name} ({username})</source>
+        <translation>{name}（{username}）</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>重新启用</translation>
+    </message>
+    <message>
+        <source>The two passwords differ; type them again.</source>
+        <translation>两次输入的密码不一致，请重新输入。</translation>
+    </message>
+    <message>
+        <source>Account {username} created.</source>
+        <translation>账号 {username} 已创建。</translation>
+    </message>
+    <message>
+        <source>{username}&apos;s role was changed.</source>
+        <translation>{username} 的角色已更改。</translation>
+    </message>
+    <message>
+        <source>{username} can no longer log in.</source>
+        <translation>{username} 已不能登录。</translation>
+    </message>
+    <message>
+        <source>{username} can log in again.</source>
+        <translation>{username} 已可重新登录。</translation>
+    </message>
+    <message>
+        <source>{username}&apos;s password was reset.</source>
+        <translation>{username} 的密码已重置。</translation>
+    </message>
+</context>
+<context>
+    <name>StockChangeDialog</name>
+    <message>
+        <source>Restock — {name}</source>
+        <translation>补货 — {name}</translation>
+    </message>
+    <message>
+        <source>Write off — {name}</source>
+        <translation>报损 — {name}</translation>
+    </message>
+    <message>
+        <source>Count correction — {name}</source>
+        <translation>盘点调整 — {name}</translation>
+    </message>
+    <message>
+        <source>Pieces received into stock.</source>
+        <translation>入库件数。</translation>
+    </message>
+    <message>
+        <source>Pieces taken out of stock: damaged, lost or expired.</source>
+        <translation>出库件数：损坏、丢失或过期。</translation>
+    </message>
+    <message>
+        <source>After counting the shelf: the difference found, e.g. 3 more or -2 fewer than the system shows.</source>
+        <translation>盘点货架后发现的差数：比系统多 3 件填 3，少 2 件填 -2。</translation>
+    </message>
+    <message>
+        <source>e.g. -2 or 3</source>
+        <translation>如 -2 或 3</translation>
+    </message>
+    <message>
+        <source>e.g. 10</source>
+        <translation>如 10</translation>
+    </message>
+    <message>
+        <source>e.g. delivery note 2024-118</source>
+        <translation>如：送货单 2024-118</translation>
+    </message>
+    <message>
+        <source>e.g. packaging damaged</source>
+        <translation>如：包装破损</translation>
+    </message>
+    <message>
+        <source>e.g. monthly count</source>
+        <translation>如：月度盘点</translation>
+    </message>
+    <message>
+        <source>Pieces</source>
+        <translation>件数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Restock</source>
+        <translation>补货</translation>
+    </message>
+    <message>
+        <source>Write off</source>
+        <translation>报损</translation>
+    </message>
+    <message>
+        <source>Correct stock</source>
+        <translation>修正库存</translation>
+    </message>
+    <message>
+        <source>In stock now: {now}</source>
+        <translation>当前库存：{now}</translation>
+    </message>
+    <message>
+        <source>In stock now: {now} → after this change: {after}</source>
+        <translation>当前库存：{now} → 变动后：{after}</translation>
+    </message>
+    <message>
+        <source>Type a whole number of pieces, like 10.</source>
+        <translation>请输入整数件数，如 10。</translation>
+    </message>
+</context>
+<context>
+    <name>StockEntriesModel</name>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变动</translation>
+    </message>
+    <message>
+        <source>Pieces</source>
+        <translation>件数</translation>
+    </message>
+    <message>
+        <source>Stock after</source>
+        <translation>变动后库存</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>StockPanel</name>
+    <message>
+        <source>Off sale: not shown in the mall</source>
+        <translation>已下架：不在积分商城显示</translation>
+    </message>
+    <message>
+        <source>In stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>Restock…</source>
+        <translation>补货…</translation>
+    </message>
+    <message>
+        <source>Write off…</source>
+        <translation>报损…</translation>
+    </message>
+    <message>
+        <source>Count correction…</source>
+        <translation>盘点调整…</translation>
+    </message>
+    <message>
+        <source>Edit item…</source>
+        <translation>编辑商品…</translation>
+    </message>
+    <message>
+        <source>Unlimited stock: nothing to count.</source>
+        <translation>库存不限：无需盘点。</translation>
+    </message>
+    <message>
+        <source>Stock entries, newest first</source>
+        <translation>库存记录，最新在前</translation>
+    </message>
+    <message>
+        <source>Select an item to see its stock.</source>
+        <translation>选择商品查看库存。</translation>
+    </message>
+    <message>
+        <source>{sku} · {category} · {kind} · {price}</source>
+        <translation>{sku} · {category} · {kind} · {price}</translation>
+    </message>
+    <message>
+        <source>Take off sale</source>
+        <translation>下架</translation>
+    </message>
+    <message>
+        <source>Put on sale</source>
+        <translation>上架</translation>
+    </message>
+</context>
+<context>
+    <name>TierEditor</name>
+    <message>
+        <source>Choose a tier above to edit it</source>
+        <translation>在上方选择要编辑的等级</translation>
+    </message>
+    <message>
+        <source>Pick a colour</source>
+        <translation>选择颜色</translation>
+    </message>
+    <message>
+        <source>Save tier</source>
+        <translation>保存等级</translation>
+    </message>
+    <message>
+        <source>Name (中文)</source>
+        <translation>名称（中文）</translation>
+    </message>
+    <message>
+        <source>Name (English)</source>
+        <translation>名称（英文）</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>升级门槛</translation>
+    </message>
+    <message>
+        <source>Retention (保级)</source>
+        <translation>保级</translation>
+    </message>
+    <message>
+        <source>Price paid</source>
+        <translation>折扣</translation>
+    </message>
+    <message>
+        <source>Points multiplier</source>
+        <translation>积分倍数</translation>
+    </message>
+    <message>
+        <source>Member events a month</source>
+        <translation>每月会员活动</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Benefits (中文)</source>
+        <translation>权益（中文）</translation>
+    </message>
+    <message>
+        <source>Benefits (English)</source>
+        <translation>权益（英文）</translation>
+    </message>
+    <message>
+        <source>Edit tier: {name}</source>
+        <translation>编辑等级：{name}</translation>
+    </message>
+    <message>
+        <source>Enter an amount like 1000 or 1000.50.</source>
+        <translation>请输入金额，如 1000 或 1000.50。</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of points.</source>
+        <translation>请输入整数积分。</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>没有改动。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>TierProgressView</name>
+    <message>
+        <source>Set by hand until {date}</source>
+        <translation>手动设定，至 {date}</translation>
+    </message>
+    <message>
+        <source>{text} ({reason})</source>
+        <translation>{text}（{reason}）</translation>
+    </message>
+    <message>
+        <source>Top tier</source>
+        <translation>已是最高等级</translation>
+    </message>
+    <message>
+        <source>Qualifies for {tier}</source>
+        <translation>已达{tier}标准</translation>
+    </message>
+    <message>
+        <source>Earn {points} more points to reach {tier}</source>
+        <translation>再获 {points} 积分升级{tier}</translation>
+    </message>
+    <message>
+        <source>Spend {amount} more to reach {tier}</source>
+        <translation>再消费 {amount} 升级{tier}</translation>
+    </message>
+</context>
+<context>
+    <name>TiersTab</name>
+    <message>
+        <source>A member moves up the moment their growth reaches the next tier&apos;s threshold. Once a month, a member whose growth has fallen below their tier&apos;s retention figure (保级) moves down one tier.</source>
+        <translation>会员成长值一达到上一等级门槛即刻升级。每月评定一次，成长值低于本等级保级值的会员降一级。</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>升级门槛</translation>
+    </message>
+    <message>
+        <source>Retention</source>
+        <translation>保级</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>折扣</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分倍数</translation>
+    </message>
+    <message>
+        <source>Member events</source>
+        <translation>会员活动</translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation>权益</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Only operators and administrators can change tiers.</source>
+        <translation>只有运营和管理员可以修改等级。</translation>
+    </message>
+    <message>
+        <source>Spend (¥)</source>
+        <translation>消费金额（¥）</translation>
+    </message>
+    <message>
+        <source>Points earned</source>
+        <translation>所获积分</translation>
+    </message>
+    <message>
+        <source> months</source>
+        <translation> 个月</translation>
+    </message>
+    <message>
+        <source>Save basis</source>
+        <translation>保存依据</translation>
+    </message>
+    <message>
+        <source>Growth counts</source>
+        <translation>成长值计算</translation>
+    </message>
+    <message>
+        <source>over the last</source>
+        <translation>统计最近</translation>
+    </message>
+    <message>
+        <source>Tier follows spend over the last {n} months; never the points balance.</source>
+        <translation>等级按最近 {n} 个月的消费金额计算，与积分余额无关。</translation>
+    </message>
+    <message>
+        <source>Tier follows points earned over the last {n} months; never the points balance.</source>
+        <translation>等级按最近 {n} 个月所获积分计算，与积分余额无关。</translation>
+    </message>
+    <message>
+        <source>{n} a month</source>
+        <translation>每月 {n} 次</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Thresholds keep their numbers when the basis changes: review them below.</source>
+        <translation>更改依据后门槛数值不变：请在下方检查。</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherDialog</name>
+    <message>
+        <source>Voucher for {item}</source>
+        <translation>{item} 兑换券</translation>
+    </message>
+    <message>
+        <source>Redeemed {item} × {n} for {name}</source>
+        <translation>已为 {name} 兑换 {item} × {n}</translation>
+    </message>
+    <message>
+        <source>Voucher code</source>
+        <translation>券码</translation>
+    </message>
+    <message>
+        <source>Valid until {day}</source>
+        <translation>有效期至 {day}</translation>
+    </message>
+    <message>
+        <source>Print slip…</source>
+        <translation>打印凭条…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>存为 PDF…</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>{points} points paid, balance {balance}</source>
+        <translation>已付 {points} 积分，积分余额 {balance}</translation>
+    </message>
+    <message>
+        <source>{cash} to pay at the till</source>
+        <translation>需在收银台付 {cash}</translation>
+    </message>
+    <message>
+        <source>Save the slip as PDF</source>
+        <translation>将凭条存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be saved: {reason}</source>
+        <translation>无法保存 PDF：{reason}</translation>
+    </message>
+    <message>
+        <source>Saved the slip to {path}</source>
+        <translation>凭条已保存到 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherWriteOff</name>
+    <message>
+        <source>Scan or type the voucher code, then press Enter</source>
+        <translation>扫描或输入券码，然后按回车</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>查验</translation>
+    </message>
+    <message>
+        <source>Write off</source>
+        <translation>核销</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>券码</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>兑换时间</translation>
+    </message>
+    <message>
+        <source>Valid. Press Enter again or click Write off to use it.</source>
+        <translation>券码有效。再按回车或点击“核销”即可使用。</translation>
+    </message>
+    <message>
+        <source>Not valid</source>
+        <translation>无效</translation>
+    </message>
+    <message>
+        <source>Written off: {item} for {member}</source>
+        <translation>已核销：{member} 的 {item}</translation>
+    </message>
+    <message>
+        <source>Goods</source>
+        <translation>实物</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>face value {value}</source>
+        <translation>面值 {value}</translation>
+    </message>
+    <message>
+        <source>No expiry</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>已核销</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
     </message>
 </context>
 <context>
     <name>widget</name>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>收银员</translation>
     </message>
     <message>
         <source>Supervisor</source>
-        <translation type="unfinished"></translation>
+        <translation>店长</translation>
     </message>
     <message>
         <source>Operator</source>
-        <translation type="unfinished"></translation>
+        <translation>运营</translation>
     </message>
     <message>
         <source>Administrator</source>
-        <translation type="unfinished"></translation>
+        <translation>管理员</translation>
     </message>
 </context>
 </TS>
