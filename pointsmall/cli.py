@@ -6,6 +6,8 @@
     pointsmall [--db URL] expire [--as-of YYYY-MM-DD]
     pointsmall [--db URL] tiers evaluate [--as-of YYYY-MM-DD]
     pointsmall [--db URL] points import FILE [--dry-run]
+    pointsmall [--db URL] catalog import FILE.csv|FILE.xlsx [--dry-run]
+    pointsmall [--db URL] catalog export FILE.csv|FILE.xlsx
     pointsmall [--db URL] staff add --username U --role R [--display-name NAME] [--store CODE]
 
 The database is ``--db``, else ``POINTSMALL_DB``, else the default SQLite
@@ -96,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="bulk adjustments from a CSV file (phone or card, points, reason, note)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+
+    catalog_cmd = commands.add_parser("catalog", parents=[db_option], help="the points catalog")
+    catalog_sub = catalog_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cat_imp = catalog_sub.add_parser("import", parents=[db_option],
+                                     help="create or update items from a .csv or .xlsx file, by item code")
+    cat_imp.add_argument("file", type=Path)
+    cat_imp.add_argument("--dry-run", action="store_true", help="report every row, change nothing")
+    cat_exp = catalog_sub.add_parser("export", parents=[db_option], help="write every item to a .csv or .xlsx file")
+    cat_exp.add_argument("file", type=Path)
 
     staff_cmd = commands.add_parser("staff", parents=[db_option], help="staff accounts")
     staff_sub = staff_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -262,6 +273,46 @@ def _print_rows(report: object) -> None:
             print(head + f"{r.balance_before:,} → {r.balance_after:,}")
 
 
+def _catalog_import(db: Database, args: argparse.Namespace) -> int:
+    from . import catalog_io
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+    try:
+        report = catalog_io.import_catalog(db, _system(db), args.file.name, data, dry_run=args.dry_run)
+    except catalog_io.ImportRefused as refused:
+        _print_catalog_rows(refused.report)
+        raise
+    _print_catalog_rows(report)
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ("create", "update", "unchanged"))
+    print(f"{'dry run, nothing changed' if args.dry_run else 'imported'}: {counts}")
+    if report.errors:
+        print(f"{len(report.errors)} row(s) have errors; the real run would import nothing")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _print_catalog_rows(report: object) -> None:
+    print(f"{'row':>5}  {_pad('sku', 16)}  result")
+    for r in report.rows:  # type: ignore[attr-defined]
+        print(f"{r.row:>5}  {_pad(r.sku, 16)}  {f'ERROR: {r.error}' if r.error else r.action}")
+
+
+def _catalog_export(db: Database, args: argparse.Namespace) -> int:
+    from . import catalog, catalog_io
+
+    data = catalog_io.export_catalog(db, _system(db), args.file.name)
+    try:
+        args.file.write_bytes(data)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.file}: {error.strerror}") from None
+    with db.read() as session:
+        print(f"wrote {catalog.count_items(session):,} items to {args.file}")
+    return EXIT_OK
+
+
 def _staff_add(db: Database, args: argparse.Namespace) -> int:
     secret = os.environ.get(PASSWORD_ENV)
     if secret is None:
@@ -281,5 +332,7 @@ _HANDLERS = {
     ("expire", None): _expire,
     ("tiers", "evaluate"): _tiers_evaluate,
     ("points", "import"): _points_import,
+    ("catalog", "import"): _catalog_import,
+    ("catalog", "export"): _catalog_export,
     ("staff", "add"): _staff_add,
 }

@@ -1,7 +1,7 @@
 """The ``pointsmall`` command.
 
 With a subcommand (``db``, ``demo``, ``check``, ``expire``, ``tiers``,
-``points``, ``staff``) it runs the headless command line of the core;
+``points``, ``catalog``, ``staff``) it runs the headless command line of the core;
 ``--self-test`` checks an installation; with neither it starts the desktop
 client.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-SUBCOMMANDS = {"db", "demo", "check", "expire", "tiers", "points", "staff"}
+SUBCOMMANDS = {"db", "demo", "check", "expire", "tiers", "points", "catalog", "staff"}
 
 
 def main(argv: list[str] | None = None) -> int:
