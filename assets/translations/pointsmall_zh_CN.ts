@@ -588,7 +588,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Receipt {receipt} had already earned {points} points; nothing new was added. Balance {balance}</source>
-        <translation>小票 {receipt} 已获过 {points} 积分，本次未重复发放。累计积分{balance}</translation>
+        <translation>小票 {receipt} 已发过 {points} 积分，不再重复。累计积分{balance}</translation>
     </message>
     <message>
         <source>This purchase is too small to earn points; balance {balance}</source>
@@ -1211,7 +1211,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>¥{amount} is more than one purchase can be (at most ¥{limit}); check the amount.</source>
-        <translation>¥{amount} 超过单笔消费上限（最多 ¥{limit}）；请核对金额。</translation>
+        <translation>¥{amount} 超过单笔上限 ¥{limit}，请核对金额。</translation>
     </message>
     <message>
         <source>Receipt {receipt} already earned points ({points}) for another member or amount.</source>
@@ -1406,7 +1406,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <name>EarningTab</name>
     <message>
         <source> points per ¥1</source>
-        <translation> 积分/每¥1</translation>
+        <translation> 积分/元</translation>
     </message>
     <message>
         <source> months</source>
@@ -1568,7 +1568,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>What the member gets, shown in the mall</source>
-        <translation>会员可获得的内容，在积分商城显示</translation>
+        <translation>商城中展示给会员的说明</translation>
     </message>
     <message>
         <source>Unlimited (a service, an e-coupon)</source>
@@ -1600,7 +1600,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>A new item has no stock: add it with Restock after saving.</source>
-        <translation>新商品没有库存：保存后请用“补货”添加。</translation>
+        <translation>新商品无库存，保存后用“补货”添加。</translation>
     </message>
     <message>
         <source>Code</source>
@@ -2091,7 +2091,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>Not given</source>
-        <translation>未授权</translation>
+        <translation>未填写</translation>
     </message>
     <message>
         <source>{name} ({code})</source>
@@ -3069,7 +3069,7 @@ What did you check?</source>
     <name>TiersTab</name>
     <message>
         <source>A member moves up the moment their growth reaches the next tier&apos;s threshold. Once a month, a member whose growth has fallen below their tier&apos;s retention figure (保级) moves down one tier.</source>
-        <translation>会员成长值一达到上一等级门槛即刻升级。每月评定一次，成长值低于本等级保级值的会员降一级。</translation>
+        <translation>会员成长值一达到更高等级的门槛即刻升级。每月评定一次，成长值低于本等级保级值的会员降一级。</translation>
     </message>
     <message>
         <source>Tier</source>
