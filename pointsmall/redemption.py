@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from . import audit, ledger, tiers
@@ -116,6 +116,18 @@ def _taken(session: Session, member_id: uuid.UUID, item_ids: list[uuid.UUID] | N
     if day is not None:
         query = query.where(Redemption.business_day == day)
     return defaultdict(int, {item: int(n) for item, n in session.execute(query).all()})
+
+
+def _taken_of_item(session: Session, member_id: uuid.UUID, item_id: uuid.UUID, day: date) -> tuple[int, int]:
+    """Pieces of one item a member redeemed and did not cancel: on ``day``, and in total (one query)."""
+    today, total = session.execute(
+        select(func.coalesce(func.sum(case((Redemption.business_day == day, Redemption.quantity), else_=0)), 0),
+               func.coalesce(func.sum(Redemption.quantity), 0))
+        .outerjoin(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
+        .where(Redemption.member_id == member_id, Redemption.item_id == item_id,
+               RedemptionCancellation.redemption_id.is_(None))
+    ).one()
+    return int(today), int(total)
 
 
 def _refusal(member: Member, item: ItemView, quantity: int, tier_rank: int, ladder: list[tiers.TierView],
@@ -224,13 +236,16 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
                 if done.member_id != member_id or done.item_id != item_id or done.quantity != quantity:
                     raise Conflict("This redemption request was already used for another item.")
                 return _result(session, done, repeated=True)
-        item = session.get(CatalogItem, item_id, with_for_update=True, populate_existing=True)
+        item = session.get(CatalogItem, item_id, populate_existing=True)
         if item is None:
             raise NotFound("No such catalog item.")
+        if not item.unlimited:
+            # Stock will move: lock the row and read it again, so cashiers taking the last pieces
+            # queue here. An unlimited item is only read: cashiers on it need not wait for each other.
+            session.refresh(item, with_for_update=True)
         ladder = tiers.list_tiers(session)
         rank = tiers.effective_tier(member, ladder, day).rank
-        today = _taken(session, member.id, [item.id], day)[item.id]
-        total = _taken(session, member.id, [item.id], None)[item.id]
+        today, total = _taken_of_item(session, member.id, item.id, day)
         refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now, actor.store_tz)
         if refusal is not None:
             raise refusal
@@ -238,10 +253,11 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
         redemption_id = new_id()
         entry = ledger.post(session, member, actor, kind=EntryKind.REDEEM, points=-points, now=now,
                             reference=item.sku, note=f"{item.name} × {quantity}")
-        session.add(Redemption(id=redemption_id, member_id=member.id, item_id=item.id, quantity=quantity,
-                               points=points, cash_fen=item.cash_fen * quantity, entry_id=entry.id,
-                               request_id=request_id, staff_id=actor.staff_id, store_id=actor.store_id,
-                               occurred_at=now, business_day=day))
+        redemption = Redemption(id=redemption_id, member_id=member.id, item_id=item.id, quantity=quantity,
+                                points=points, cash_fen=item.cash_fen * quantity, entry_id=entry.id,
+                                request_id=request_id, staff_id=actor.staff_id, store_id=actor.store_id,
+                                occurred_at=now, business_day=day)
+        session.add(redemption)
         session.flush()
         if not item.unlimited:
             move_stock(session, item, actor, StockKind.REDEMPTION, -quantity, now, redemption_id=redemption_id)
@@ -251,12 +267,13 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
                           face_value_fen=item.face_value_fen, expires_on=expires, issued_at=now)
         session.add(voucher)
         session.flush()
+        result = _result(session, redemption, voucher, repeated=False)
+        # Last: the store's audit head stays locked until the commit, and every write in the
+        # store waits for it, so nothing else happens while it is held.
         audit.record(session, actor, "mall.redeem", "member", member.id, {"balance": member.balance + points},
                      {"balance": member.balance, "item": item.sku, "quantity": quantity, "points": points,
                       "voucher": voucher.code}, now)
-        redemption = session.get(Redemption, redemption_id)
-        assert redemption is not None
-        return _result(session, redemption, repeated=False)
+        return result
 
 
 def _unused_code(session: Session) -> str:
@@ -266,10 +283,11 @@ def _unused_code(session: Session) -> str:
             return code
 
 
-def _result(session: Session, r: Redemption, *, repeated: bool) -> RedemptionResult:
+def _result(session: Session, r: Redemption, voucher: Voucher | None = None, *, repeated: bool) -> RedemptionResult:
     item = session.get(CatalogItem, r.item_id)
     member = session.get(Member, r.member_id)
-    voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == r.id)).one()
+    if voucher is None:
+        voucher = session.scalars(select(Voucher).where(Voucher.redemption_id == r.id)).one()
     assert item is not None and member is not None
     return RedemptionResult(r.id, voucher.code, display_code(voucher.code), voucher.expires_on, item.name, item.kind,
                             r.quantity, r.points, r.cash_fen, member.balance, None if item.unlimited else item.stock,
