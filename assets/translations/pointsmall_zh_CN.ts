@@ -1015,7 +1015,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>The {what} limit must be a whole number above zero, or empty for none.</source>
-        <translation>{what}限额须为大于零的整数，留空表示不限。</translation>
+        <translation>{what} 限额须为大于零的整数，留空表示不限。</translation>
     </message>
     <message>
         <source>An item code is 1 to 32 letters, digits, - or _.</source>
@@ -1071,7 +1071,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>The {what} must be a whole number from 0 to 10,000,000.</source>
-        <translation>{what}须为 0 至 10,000,000 的整数。</translation>
+        <translation>{what} 须为 0 至 10,000,000 的整数。</translation>
     </message>
     <message>
         <source>A coupon needs a face value above zero.</source>
@@ -1099,11 +1099,11 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>The {what} must be a whole number.</source>
-        <translation>{what}须为整数。</translation>
+        <translation>{what} 须为整数。</translation>
     </message>
     <message>
         <source>The {what} column takes yes or no (1/0, 是/否).</source>
-        <translation>{what}列只能填是或否（1/0、是/否、yes/no）。</translation>
+        <translation>{what} 列只能填是或否（1/0、是/否、yes/no）。</translation>
     </message>
     <message>
         <source>Unknown tier {tier}; use a tier code such as gold.</source>
@@ -1131,7 +1131,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>The {what} must be an amount in yuan, such as 12.50.</source>
-        <translation>{what}须为以元计的金额，如 12.50。</translation>
+        <translation>{what} 须为以元计的金额，如 12.50。</translation>
     </message>
     <message>
         <source>Export to a .csv or .xlsx file.</source>
@@ -1199,7 +1199,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>A {what} number is 1 to 64 letters, digits or - _ / .</source>
-        <translation>{what}号为 1 至 64 位字母、数字或 - _ / .</translation>
+        <translation>{what} 号为 1 至 64 位字母、数字或 - _ / .</translation>
     </message>
     <message>
         <source>The amount must be a whole number of fen.</source>
@@ -1248,10 +1248,6 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>A spin costs {cost} points; the balance is {balance}.</source>
         <translation>抽一次需 {cost} 积分，当前余额 {balance}。</translation>
-    </message>
-    <message>
-        <source>The {what} must be a whole number from 1 to {high}, or empty for none.</source>
-        <translation>{what}须为 1 至 {high} 的整数，留空表示不限。</translation>
     </message>
     <message>
         <source>Segment {n} needs a label of 1 to 32 characters.</source>
@@ -1336,6 +1332,18 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>No such wheel.</source>
         <translation>没有这个大转盘。</translation>
+    </message>
+    <message>
+        <source>A member may spin 1 to 1,000 times a day, or leave the daily cap empty.</source>
+        <translation>每人每天可抽 1 至 1,000 次，或不填每日上限。</translation>
+    </message>
+    <message>
+        <source>A member may spin 1 to 1,000,000 times in all, or leave the total cap empty.</source>
+        <translation>每人累计可抽 1 至 1,000,000 次，或不填累计上限。</translation>
+    </message>
+    <message>
+        <source>The pity counter is 1 to 1,000 spins without a prize, or empty for none.</source>
+        <translation>保底为连续 1 至 1,000 次未中奖，留空表示不设保底。</translation>
     </message>
     <message>
         <source>Segment {n} has an unknown prize type.</source>
