@@ -95,6 +95,10 @@
         <source>Over {limit} points: another supervisor signs in here to approve.</source>
         <translation>超过 {limit} 积分：需另一位店长在此登录审批。</translation>
     </message>
+    <message>
+        <source>Checking and adjusting…</source>
+        <translation>正在核对调整…</translation>
+    </message>
 </context>
 <context>
     <name>AmountField</name>
@@ -667,7 +671,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>At most {n} per redemption.</source>
-        <translation>每次最多兑换 {n} 件。</translation>
+        <translation>每次限兑 {n} 件。</translation>
     </message>
     <message>
         <source>Each member can redeem at most {n} a day.</source>
@@ -675,7 +679,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Each member can redeem at most {n} in total.</source>
-        <translation>每人限兑 {n} 件。</translation>
+        <translation>每人累计限兑 {n} 件。</translation>
     </message>
     <message>
         <source>Not enough points: {short} more are needed.</source>
@@ -695,7 +699,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Out of stock.</source>
-        <translation>库存不足，已兑完。</translation>
+        <translation>库存已兑完。</translation>
     </message>
     <message>
         <source>Only {n} left.</source>
@@ -747,7 +751,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>The weekly challenge pays 0 to 100,000 points.</source>
-        <translation>一周打卡奖励为 0 至 100,000 积分。</translation>
+        <translation>一周打卡奖励须为 0 至 100,000 积分。</translation>
     </message>
     <message>
         <source>The tier multiplier is on or off.</source>
@@ -755,15 +759,15 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>A make-up sign-in costs 0 to 100,000 points.</source>
-        <translation>补签一次需 0 至 100,000 积分。</translation>
+        <translation>补签一次消耗须为 0 至 100,000 积分。</translation>
     </message>
     <message>
         <source>Allow 0 to 31 make-up sign-ins a month.</source>
-        <translation>每月可补签 0 至 31 次。</translation>
+        <translation>每月补签次数须为 0 至 31 次。</translation>
     </message>
     <message>
         <source>A make-up can reach back 1 to 31 days.</source>
-        <translation>补签最多可追溯 1 至 31 天。</translation>
+        <translation>补签可追溯的天数须为 1 至 31 天。</translation>
     </message>
     <message>
         <source>{day} is already signed in; there is nothing to make up.</source>
@@ -1291,11 +1295,11 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>A spin costs 0 to 1,000,000 points.</source>
-        <translation>每次抽奖需 0 至 1,000,000 积分。</translation>
+        <translation>每次抽奖消耗须为 0 至 1,000,000 积分。</translation>
     </message>
     <message>
         <source>Free spins are 0 to 100 a day for each tier.</source>
-        <translation>每个等级每天免费抽奖 0 至 100 次。</translation>
+        <translation>各等级每天免费抽奖次数须为 0 至 100 次。</translation>
     </message>
     <message>
         <source>The budget must be 0 to 2,000,000,000 points, or empty for none.</source>
@@ -1911,7 +1915,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>Phone numbers are masked</source>
-        <translation>手机号已隐藏部分数字</translation>
+        <translation>手机号已脱敏显示</translation>
     </message>
 </context>
 <context>
@@ -2225,6 +2229,10 @@ What did you check?</source>
     <message>
         <source>Type the birthday as 1990-05-31, or leave it empty.</source>
         <translation>生日请按 1990-05-31 格式输入，或留空。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
     </message>
 </context>
 <context>
@@ -3050,7 +3058,7 @@ What did you check?</source>
     <name>TierProgressView</name>
     <message>
         <source>Set by hand until {date}</source>
-        <translation>手动设定，至 {date}</translation>
+        <translation>手动设定至 {date}</translation>
     </message>
     <message>
         <source>{text} ({reason})</source>
