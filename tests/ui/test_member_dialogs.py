@@ -201,6 +201,7 @@ def test_a_double_submit_adjusts_once(qtbot, supervisor_ctx):
     dialog.submit()  # the second press of a double click, before the first came back
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     qtbot.wait(300)
+    assert dialog.ok.text() == "Adjust"
     assert [e.points for e in entries(supervisor_ctx.db, view.id)] == [100]
 
 

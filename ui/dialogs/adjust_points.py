@@ -103,6 +103,7 @@ class AdjustPointsDialog(QDialog):
         form.add_field(self.tr("Note"), self.note, self.errors["note"])
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(self.tr("Adjust"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_label = self.ok.text()
         self.ok.setObjectName("adjustOk")
         self.ok.setDefault(True)
         layout = QVBoxLayout(self)
@@ -223,6 +224,7 @@ class AdjustPointsDialog(QDialog):
         if self.needs_approval():
             approval = Approval(self.approver_user.text().strip(), self.approver_secret.text())
         self.ok.setEnabled(False)
+        self.ok.setText(self.tr("Checking and adjusting…"))
         self.general.hide()
         try:
             result = await point_ops.adjust(self.ctx, self.member.id, value, self.reason.currentData(),
@@ -235,7 +237,11 @@ class AdjustPointsDialog(QDialog):
             self.general.show()
             return
         finally:
-            self.validate()
+            if shiboken6.isValid(self):  # the window may have been closed and deleted meanwhile
+                self.ok.setText(self.ok_label)
+                self.validate()
+        if not shiboken6.isValid(self):
+            return
         self.adjusted.emit(result)
         self.accept()
 

@@ -17,6 +17,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 from qasync import asyncSlot
@@ -100,6 +101,7 @@ class MemberEditDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(self.tr("Register") if member is None else self.tr("Save"),
                                          QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_label = self.ok.text()
         self.ok.setObjectName("memberSave")
         self.ok.setDefault(True)
         layout = QVBoxLayout(self)
@@ -206,6 +208,7 @@ class MemberEditDialog(QDialog):
         if not self.validate():
             return
         self.ok.setEnabled(False)
+        self.ok.setText(self.tr("Saving…"))
         self.general.hide()
         try:
             view = await self._save()
@@ -217,7 +220,11 @@ class MemberEditDialog(QDialog):
             self.general.show()
             return
         finally:
-            self.validate()
+            if shiboken6.isValid(self):  # the window may have been closed and deleted meanwhile
+                self.ok.setText(self.ok_label)
+                self.validate()
+        if not shiboken6.isValid(self):
+            return
         self.saved.emit(view)
         self.accept()
 
