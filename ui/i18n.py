@@ -10,7 +10,7 @@ from datetime import date, datetime, tzinfo
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
@@ -38,11 +38,14 @@ def install_language(language: str) -> str:
     QLocale.setDefault(QLocale("zh_CN") if language == "zh_CN"
                        else QLocale("en_US"))
     if language != "en":
-        translator = QTranslator(app)
-        qm = resources.files("assets") / "translations" / f"pointsmall_{language}.qm"
-        if translator.load(str(qm)):
-            app.installTranslator(translator)
-            _installed.append(translator)
+        # Qt's own words (OK, Cancel, Close, the print preview) come from Qt's catalogue.
+        qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name, directory in ((f"qtbase_{language}", qt_dir),
+                                (f"pointsmall_{language}", str(resources.files("assets") / "translations"))):
+            translator = QTranslator(app)
+            if translator.load(name, directory):
+                app.installTranslator(translator)
+                _installed.append(translator)
     return language
 
 
