@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -36,8 +39,8 @@ from . import audit, campaigns, staff
 from .clock import business_day, utc_now
 from .db import Database
 from .demo_history import generate_chunk
-from .demo_load import open_loader
-from .demo_plan import CHUNK_SIZE, COLUMNS, Calendar, ChunkRows, Plan, checkpoints, to_us
+from .demo_load import open_loader, stage_chunk
+from .demo_plan import CHUNK_SIZE, COLUMNS, Calendar, Chunk, ChunkRows, Plan, checkpoints, to_us
 from .errors import Conflict, ValidationError
 from .models import Campaign, Member, Staff
 from .rules import load_rules
@@ -91,25 +94,32 @@ def generate_demo(db: Database, members: int, seed: int = 1, *, workers: int | N
     tier_members: dict[int, int] = {}
     downgrades: dict[str, int] = {}
     expiring = done = 0
+    processes = _processes(plan, workers)
+    staging = None
+    if processes > 1 and db.sqlite_path is not None:  # next to the database: the same disk, and space for it
+        staging = Path(tempfile.mkdtemp(prefix=".pointsmall-demo-", dir=db.sqlite_path.parent))
     loader = open_loader(db, members)
     try:
-        for out in _chunk_rows(plan, workers, PARALLEL_FROM if workers is None else 2):
-            loader.write(out.rows)
-            for table, rows in out.rows.items():
-                totals[table] += len(rows)
+        for out in _chunk_rows(plan, processes, staging):
+            loader.take(out)
+            for table in COLUMNS:
+                totals[table] += out.counts[table] if out.path else len(out.rows[table])
             for tier_id, n in out.tiers.items():
                 tier_members[tier_id] = tier_members.get(tier_id, 0) + n
             for period, n in out.downgrades.items():
                 downgrades[period] = downgrades.get(period, 0) + n
             expiring += out.expiring
-            done += len(out.rows["members"])
+            done += out.counts["members"] if out.path else len(out.rows["members"])
             if progress is not None:
                 progress(done, members)
-        loader.write(_evaluations(plan, downgrades))
+        loader.take(_evaluations(plan, downgrades))
         loader.finish()
     except BaseException:
         loader.abort()
         raise
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     report = DemoReport(
         members, totals["point_entries"], totals["purchases"], totals["refunds"], totals["tier_changes"],
         tuple((t.code, tier_members.get(t.id, 0)) for t in plan.tiers), expiring, created, seed,
@@ -162,36 +172,48 @@ def _plan(db: Database, system: Actor, members: int, seed: int, chunk_size: int)
                 ladder, rules, active, to_us(now) // 1000, members, chunk_size)
 
 
-def _evaluations(plan: Plan, downgrades: dict[str, int]) -> dict[str, list[tuple]]:
+def _evaluations(plan: Plan, downgrades: dict[str, int]) -> ChunkRows:
     """The monthly evaluations the histories went through (the current month's is still to run)."""
     cal = Calendar(plan.tz)
-    rows = {table: [] for table in COLUMNS}
+    rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
     rows["tier_evaluations"] = [(cp.period, cal.text(cp.evaluate_us), downgrades.get(cp.period, 0), 0, 0)
                                 for cp in checkpoints(plan, cal) if cp.evaluate_us is not None]
-    return rows
+    return ChunkRows(-1, rows)
 
 
-def _chunk_rows(plan: Plan, workers: int | None, parallel_from: int = PARALLEL_FROM) -> Iterator[ChunkRows]:
-    """Each chunk's rows, in chunk order; in worker processes for large loads."""
+def _processes(plan: Plan, workers: int | None) -> int:
+    if workers is None:
+        workers = (os.cpu_count() or 1) if plan.members >= PARALLEL_FROM else 1
+    return max(1, min(workers, 8, len(plan.chunks())))
+
+
+def _chunk_rows(plan: Plan, processes: int, staging: Path | None) -> Iterator[ChunkRows]:
+    """Each chunk's rows, in chunk order; made by worker processes for large loads, which put
+    them in staging files (``staging``) for SQLite and send them back for PostgreSQL."""
     chunks = plan.chunks()
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    workers = min(workers, 8, len(chunks))
-    if workers <= 1 or plan.members < parallel_from:
+    if processes <= 1:
         for chunk in chunks:
             yield generate_chunk(plan, chunk)
         return
     # Spawned, not forked: the parent holds database connections, and the client also runs on Windows.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers) as pool:
+    with context.Pool(processes) as pool:
         pending: deque = deque()
         upcoming = iter(chunks)
+
+        def submit(chunk: Chunk) -> None:
+            if staging is None:
+                pending.append(pool.apply_async(generate_chunk, (plan, chunk)))
+            else:
+                pending.append(pool.apply_async(stage_chunk, (plan, chunk, str(staging))))
+
         for chunk in upcoming:
-            pending.append(pool.apply_async(generate_chunk, (plan, chunk)))
-            if len(pending) >= 2 * workers:  # bounded: the writer, not memory, sets the pace
+            submit(chunk)
+            if len(pending) >= 2 * processes:  # bounded: the writer, not memory or disk, sets the pace
                 break
         while pending:
             rows = pending.popleft().get()
             following = next(upcoming, None)
             if following is not None:
-                pending.append(pool.apply_async(generate_chunk, (plan, following)))
+                submit(following)
             yield rows

@@ -30,7 +30,7 @@ from .tiers import TierView, qualifying
 
 # (share, purchases a year, median ticket in yuan, spread): most members are
 # occasional shoppers; a few big spenders make the gold and diamond tiers.
-_V7, _VARIANT = 0x7 << 76, 0x2 << 62
+_V7, _VARIANT = 0x7 << 76, 0x2 << 62  # the version and variant bits of a UUIDv7
 SEGMENTS = ((0.47, 1.35, 55, 0.55), (0.32, 3.35, 110, 0.55), (0.14, 7.4, 240, 0.5), (0.055, 13.6, 480, 0.45),
             (0.015, 25.0, 1000, 0.4))
 _ADJUSTMENTS = (("goodwill", "顾客投诉补偿"), ("goodwill", "商品缺货补偿"), ("promotion", "会员日活动赠送"),
@@ -84,7 +84,10 @@ class ChunkHistory:
         self.plan, self.chunk, self.cal = plan, chunk, Calendar(plan.tz)
         self.rnd = random.Random()
         self._bits = random.Random()  # the random part of ids may differ between runs
-        self._id_base = (plan.id_ms + chunk.index) << 80 | _V7 | _VARIANT
+        # 12 bits of the counter in rand_a, 16 after the variant, 44 random bits: unique in the chunk, and
+        # the chunk number in the millisecond field keeps chunks apart and in load order.
+        self._id_prefix = "%012x7" % (plan.id_ms + chunk.index)
+        self._id_suffix = "%011x" % self._bits.getrandbits(44)
         self._counter = 0
         self.out = ChunkRows(chunk.index, {table: [] for table in COLUMNS})
         self._entries = self.out.rows["point_entries"]
@@ -109,9 +112,10 @@ class ChunkHistory:
         self._soon = self.today + 31
 
     def new_id(self) -> str:
+        """UUIDv7: the load's millisecond plus the chunk number, then a counter, then random bits."""
         self._counter += 1
         c = self._counter
-        return "%032x" % (self._id_base | (c >> 24) << 64 | (c & 0xFFFFFF) << 38 | self._bits.getrandbits(38))
+        return "%s%03x8%04x%s" % (self._id_prefix, c >> 16, c & 0xFFFF, self._id_suffix)
 
     def run(self) -> ChunkRows:
         plan, chunk, rnd = self.plan, self.chunk, self.rnd
@@ -189,14 +193,25 @@ class ChunkHistory:
         else:  # earn_points without campaigns, inlined: the same integer arithmetic
             points = amount * self._base_rate * tier.multiplier_permille // 100_000_000
         sale.points = points
-        sale.id = self.new_id()
-        staff, ts = self._cashier, self.cal.text(us)
-        self._purchases.append((sale.id, self.plan.store_id, sale.receipt, book.mid, amount, points, staff, ts,
-                                self.cal.date_text(day)))
-        if points > 0:
-            sale.entry = self._post(book, "earn", points, us, day, staff,
-                                    note=" × ".join(n for _, n in active) if active else "",
-                                    reference=sale.receipt, purchase=sale.id, ts=ts)
+        sale.id = pid = self.new_id()
+        staff, ts, day_text, store = self._cashier, self.cal.text(us), self.cal.date_text(day), self.plan.store_id
+        self._purchases.append((pid, store, sale.receipt, book.mid, amount, points, staff, ts, day_text))
+        if points > 0:  # ledger.post for an award, inlined: the hot path of a large load
+            sale.entry = eid = self.new_id()
+            book.seq += 1
+            balance = book.balance
+            self._entries.append((eid, book.mid, book.seq, "earn", points, balance + points, None,
+                                  " × ".join(n for _, n in active) if active else "", sale.receipt, pid, staff, None,
+                                  store, ts, day_text, None))
+            expires = self._expiry.get(day)
+            if expires is None:
+                months = self.plan.rules.expiry_months
+                expires = self._expiry[day] = lot_expiry(date.fromordinal(day), months).toordinal()
+            repay = min(points, -balance) if balance < 0 else 0  # points arriving in debt repay it first
+            book.lots.append([eid, points, points - repay, expires, self.cal.date_text(expires)])
+            if repay:
+                self._draws.append((eid, eid, repay))
+            book.balance, book.updated = balance + points, us
         if self._spend:
             book.growth.append([us, amount])
             book.window += amount

@@ -82,6 +82,8 @@ class ChunkRows:
     rows: dict[str, list[tuple]]
     tiers: dict[int, int] = field(default_factory=dict)  # tier id -> members
     expiring: int = 0  # members with points that expire within a month
+    counts: dict[str, int] = field(default_factory=dict)  # rows by table, once ``rows`` went to a file
+    path: str | None = None  # the staging file holding the rows, for large SQLite loads
     downgrades: dict[str, int] = field(default_factory=dict)  # evaluation period -> members downgraded
 
 

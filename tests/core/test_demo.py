@@ -163,3 +163,31 @@ def test_sqlite_load_restores_durable_settings(sqlite_db):
         assert {"ix_members_phone_last4", "ix_point_lots_expiry"} <= names
     finally:
         conn.close()
+
+
+def test_an_interrupted_large_load_keeps_the_schema_whole(sqlite_db, monkeypatch):
+    """Large loads commit every few chunks; a failure after a commit must not leave an index dropped."""
+    from pointsmall import demo_load
+
+    monkeypatch.setattr(demo_load, "CHUNKS_PER_TRANSACTION", 1)
+    real_take = demo_load.SqliteLoader.take
+    calls = []
+
+    def failing_take(self, out):
+        calls.append(out.index)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real_take(self, out)
+
+    monkeypatch.setattr(demo_load.SqliteLoader, "take", failing_take)
+    with pytest.raises(OSError):
+        demo.generate_demo(sqlite_db, 90, seed=4, chunk_size=30, workers=2)
+    conn = sqlite_db.write_engine.raw_connection()
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"ix_members_phone_last4", "ix_point_lots_expiry"} <= names
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM members").fetchone()[0] == 30  # the first chunk was committed
+    finally:
+        conn.close()
+    assert not [p for p in sqlite_db.sqlite_path.parent.iterdir() if p.name.startswith(".pointsmall-demo-")]
