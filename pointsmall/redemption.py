@@ -243,8 +243,9 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
             # Stock will move: lock the row and read it again, so cashiers taking the last pieces
             # queue here. An unlimited item is only read: cashiers on it need not wait for each other.
             session.refresh(item, with_for_update=True)
-        ladder = tiers.list_tiers(session)
-        rank = tiers.effective_tier(member, ladder, day).rank
+        # The tier ladder is read only for an item that asks for a minimum tier (few do).
+        ladder = tiers.list_tiers(session) if item.min_tier_rank else []
+        rank = tiers.effective_tier(member, ladder, day).rank if ladder else 0
         today, total = _taken_of_item(session, member.id, item.id, day)
         refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now, actor.store_tz)
         if refusal is not None:

@@ -314,7 +314,7 @@ class MallMachine(RuleBasedStateMachine):
 def test_random_mall_sequences_conserve_points_and_stock(sqlite_template: Path) -> None:
     MallMachine.template = sqlite_template
     run_state_machine_as_test(MallMachine, settings=settings(
-        max_examples=15, stateful_step_count=30, deadline=None,
+        max_examples=10, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
 
 
