@@ -35,9 +35,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import audit, campaigns, staff
+from . import audit, campaigns, catalog, staff
 from .clock import business_day, utc_now
 from .db import Database
+from .demo_catalog import create_demo_catalog
 from .demo_history import generate_chunk
 from .demo_load import open_loader, stage_chunk
 from .demo_plan import CHUNK_SIZE, COLUMNS, Calendar, Chunk, ChunkRows, Plan, checkpoints, to_us
@@ -89,6 +90,10 @@ def generate_demo(db: Database, members: int, seed: int = 1, *, workers: int | N
         system = staff.system_actor(session)
     created = _ensure_staff(db, system)
     _ensure_campaign(db, system)
+    with db.read() as session:
+        empty_catalog = catalog.count_items(session) == 0
+    if empty_catalog:
+        create_demo_catalog(db, system)
     plan = _plan(db, system, members, seed, chunk_size)
     totals = {table: 0 for table in COLUMNS}
     tier_members: dict[int, int] = {}
