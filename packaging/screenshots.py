@@ -1,0 +1,103 @@
+"""Make the README's screenshots from the real client, with Chinese rendered.
+
+    QT_QPA_PLATFORM=offscreen python packaging/screenshots.py [--out docs/screenshots]
+
+Builds a demo database in a temporary folder, logs in as each role, drives
+the pages the way a cashier would (scan a member, award points, open the
+mall) and saves each window as a PNG, in Chinese and in English. Chinese
+needs a CJK font (Debian: fonts-wqy-microhei).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import qasync  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from pointsmall import bootstrap, demo, staff  # noqa: E402
+from pointsmall.db import Database  # noqa: E402
+from ui import i18n  # noqa: E402
+from ui.app import build_main_window, make_application  # noqa: E402
+from ui.login import LoginDialog  # noqa: E402
+from ui.worker import Worker  # noqa: E402
+
+
+def settle(loop: asyncio.AbstractEventLoop, seconds: float = 0.8) -> None:
+    loop.run_until_complete(asyncio.sleep(seconds))
+
+
+def shoot(widget, path: Path) -> None:  # type: ignore[no-untyped-def]
+    widget.grab().save(str(path))
+    print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def member_phone(db: Database, tier_code: str) -> str:
+    from sqlalchemy import select
+
+    from pointsmall.models import Member, Tier
+
+    with db.read() as session:
+        return session.scalars(select(Member.phone).join(Tier, Tier.id == Member.tier_id)
+                               .where(Tier.code == tier_code, Member.balance > 1500).limit(1)).one()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = make_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = bootstrap.prepare(f"sqlite+pysqlite:///{Path(tmp) / 'demo.db'}")
+        demo.generate_demo(db, 400, seed=7)
+        worker = Worker(db)
+        phone = member_phone(db, "silver")
+        for language in ("zh_CN", "en"):
+            suffix = "zh" if language == "zh_CN" else "en"
+            i18n.install_language(language)
+            login = LoginDialog(worker, "总店")
+            login.username.setText("cashier")
+            login.show()
+            settle(loop, 0.2)
+            shoot(login, args.out / f"login-{suffix}.png")
+            login.close()
+            for username, secret, pages in (("cashier", "123456", ("counter", "mall")),
+                                            ("manager", "123456", ("members",)),
+                                            ("ops", "123456", ("catalog", "settings"))):
+                actor = staff.authenticate(db, username, secret)
+                window = build_main_window(db, worker, actor, language)
+                window.resize(1280, 800)
+                window.show()
+                settle(loop, 0.5)
+                for page in pages:
+                    window.show_page(page)
+                    if page == "counter":
+                        QTest.keyClicks(window.counter.scan, phone)
+                        QTest.keyClick(window.counter.scan, Qt.Key.Key_Return)
+                        settle(loop, 1.0)
+                        window.counter.receipt.setText(f"R2026112{suffix}")
+                        window.counter.amount.setText("320.50")
+                        QTest.keyClick(window.counter.amount, Qt.Key.Key_Return)
+                        settle(loop, 0.6)
+                    settle(loop, 1.2)
+                    shoot(window, args.out / f"{page}-{suffix}.png")
+                window.close()
+        worker.shutdown()
+        db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
