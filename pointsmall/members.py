@@ -13,9 +13,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from .staff import Actor, Permission, require
 CARD_LENGTH = 12
 MAX_NAME = 32
 MAX_TERM = 4  # name fragments up to four characters are indexed; longer queries filter on top
+NAME_CANDIDATES = 2000  # a name search ranks at most this many of the members whose names hold the fragment
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
@@ -97,6 +98,9 @@ def search_terms(name: str) -> set[str]:
         for size in range(1, MAX_TERM + 1):
             for start in range(0, len(compact) - size + 1):
                 terms.add(compact[start:start + size])
+        # pypinyin loads its phrase dictionary on import (~0.3 s): only when a name is indexed, not at start-up.
+        from pypinyin import Style, lazy_pinyin
+
         initials = "".join(p[0] for p in lazy_pinyin(compact, style=Style.FIRST_LETTER) if p and p[0].isalpha())
         for size in range(2, len(initials) + 1):
             terms.add(initials[:size])
@@ -172,7 +176,11 @@ def get_member(db: Database, actor: Actor, member_id: uuid.UUID) -> MemberView:
         return member_view(session, actor, member)
 
 
-def _summary(actor: Actor, m: Member, tier_codes: dict[int, str]) -> MemberSummary:
+_SUMMARY_COLUMNS = (Member.id, Member.card_code, Member.name, Member.phone, Member.tier_id, Member.balance,
+                    Member.status, Member.needs_review)
+
+
+def _summary(actor: Actor, m: Member | Row[Any], tier_codes: dict[int, str]) -> MemberSummary:
     return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), tier_codes[m.tier_id],
                          m.balance, m.status, m.needs_review)
 
@@ -222,32 +230,36 @@ def search_in(session: Session, actor: Actor, query: str, *, limit: int = 50) ->
     if not q:
         return SearchResult(kind, [])
     codes = tier_codes(session)
+    # Only the columns a summary shows, as plain rows: the counter searches on every keystroke.
+    found = select(*_SUMMARY_COLUMNS)
     if kind is MatchKind.CARD:
-        rows = session.scalars(select(Member).where(Member.card_code == re.sub(r"[\s\-]", "", q))).all()
+        rows = session.execute(found.where(Member.card_code == re.sub(r"[\s\-]", "", q))).all()
     elif kind is MatchKind.PHONE:
-        rows = session.scalars(select(Member).where(Member.phone == normalise_phone(q))).all()
+        rows = session.execute(found.where(Member.phone == normalise_phone(q))).all()
     elif kind is MatchKind.LAST4:
-        rows = session.scalars(
-            select(Member).where(Member.phone_last4 == q).order_by(Member.name).limit(limit)).all()
+        rows = session.execute(found.where(Member.phone_last4 == q).order_by(Member.name).limit(limit)).all()
     else:
         rows = _by_name(session, q, limit)
     return SearchResult(kind, [_summary(actor, m, codes) for m in rows])
 
 
-def _by_name(session: Session, q: str, limit: int) -> list[Member]:
+def _by_name(session: Session, q: str, limit: int) -> list[Row[Any]]:
     cjk = bool(_CJK_RE.search(q))
     compact = q.lower().replace(" ", "")
     term = compact[:MAX_TERM] if cjk else compact[:16]
     if not term or (not cjk and len(term) < 2):
         return []
-    ids = select(MemberSearchTerm.member_id).where(MemberSearchTerm.term == term[:32])
-    query = select(Member).where(Member.id.in_(ids))
+    # A common surname alone matches tens of thousands of members among a million; rank only the
+    # first candidates (in join order, from the index) so the query stays fast. Longer queries
+    # match far fewer members than the cap.
+    ids = select(MemberSearchTerm.member_id).where(MemberSearchTerm.term == term[:32]).limit(NAME_CANDIDATES)
+    query = select(*_SUMMARY_COLUMNS).where(Member.id.in_(ids))
     if len(compact) > len(term):
         # The index holds only the first letters of the query; the rest filters the few candidates.
         query = query.where(func.replace(func.lower(Member.name), " ", "").contains(compact, autoescape=True))
     # Exact names first, then shorter names (closer matches), then by name.
     query = query.order_by((Member.name != q.strip()), func.length(Member.name), Member.name).limit(limit)
-    return list(session.scalars(query))
+    return list(session.execute(query).all())
 
 
 # -- create and edit ---------------------------------------------------------
