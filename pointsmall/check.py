@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, not_, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from . import audit
 from .db import Database
@@ -19,9 +19,16 @@ from .models import (
     Member,
     PointEntry,
     PointLot,
+    PrizeVoucher,
     Redemption,
     RedemptionCancellation,
+    SignIn,
+    SignInBonus,
     StockEntry,
+    Wheel,
+    WheelDraw,
+    WheelSegment,
+    WheelVersion,
 )
 
 
@@ -45,6 +52,8 @@ def run_check(db: Database, *, max_listed: int = 50) -> CheckReport:
         _lots(session, report, max_listed)
         _negatives(session, report, max_listed)
         _stock(session, report, max_listed)
+        _sign_ins(session, report, max_listed)
+        _wheels(session, report, max_listed)
         report.problems += audit.verify_chain(session)
     return report
 
@@ -157,3 +166,153 @@ def _stock(session: Session, report: CheckReport, limit: int) -> None:
     ).all()
     for entry_id, kind in rows:
         report.problems.append(f"stock entry {entry_id}: a {kind} without its redemption")
+
+
+# -- games --------------------------------------------------------------------
+
+
+def _entry_mismatches(session: Session, table: type, entry_col: object, member_col: object, expected_points: object,
+                      kind: str, present: object, label: str, report: CheckReport, limit: int) -> None:
+    """A fact has its ledger entry exactly when ``present``, of ``kind``, for its member and points."""
+    e = aliased(PointEntry)
+    rows = session.execute(
+        select(table.id, expected_points, e.kind, e.points)  # type: ignore[attr-defined]
+        .outerjoin(e, e.id == entry_col)
+        .where(or_(and_(present, entry_col.is_(None)), and_(not_(present), entry_col.is_not(None)),  # type: ignore
+                   and_(entry_col.is_not(None), or_(e.kind != kind, e.points != expected_points,  # type: ignore
+                                                    e.member_id != member_col))))
+        .limit(limit)
+    ).all()
+    for fact_id, points, entry_kind, entry_points in rows:
+        report.problems.append(f"{label} {fact_id}: should move {points} points, its entry is "
+                               f"{entry_kind or 'missing'} {entry_points if entry_points is not None else ''}".rstrip())
+
+
+def _orphans(session: Session, kind: str, referencing: list[object], report: CheckReport, limit: int) -> None:
+    """Every ledger entry of ``kind`` belongs to exactly one game fact."""
+    refs = union_all(*(select(col.label("entry_id")).where(col.is_not(None)) for col in referencing)).subquery()  # type: ignore
+    counted = select(refs.c.entry_id, func.count().label("n")).group_by(refs.c.entry_id).subquery()
+    rows = session.execute(
+        select(PointEntry.id, func.coalesce(counted.c.n, 0)).outerjoin(counted, counted.c.entry_id == PointEntry.id)
+        .where(PointEntry.kind == kind, func.coalesce(counted.c.n, 0) != 1).limit(limit)
+    ).all()
+    for entry_id, n in rows:
+        report.problems.append(f"entry {entry_id}: a {kind} entry belonging to {n} game records")
+
+
+def _sign_ins(session: Session, report: CheckReport, limit: int) -> None:
+    """Sign-ins and their bonuses match their ledger entries; make-ups only fill past days."""
+    _entry_mismatches(session, SignIn, SignIn.entry_id, SignIn.member_id, SignIn.points, "signin",
+                      SignIn.points > 0, "sign-in", report, limit)
+    _entry_mismatches(session, SignIn, SignIn.cost_entry_id, SignIn.member_id, -SignIn.cost, "signin_makeup_cost",
+                      SignIn.cost > 0, "make-up", report, limit)
+    _entry_mismatches(session, SignInBonus, SignInBonus.entry_id, SignInBonus.member_id, SignInBonus.points,
+                      "signin_bonus", SignInBonus.points > 0, "sign-in bonus", report, limit)
+    _orphans(session, "signin", [SignIn.entry_id], report, limit)
+    _orphans(session, "signin_makeup_cost", [SignIn.cost_entry_id], report, limit)
+    _orphans(session, "signin_bonus", [SignInBonus.entry_id], report, limit)
+    rows = session.execute(
+        select(SignIn.id, SignIn.kind, SignIn.business_day, SignIn.made_on)
+        .where(or_(and_(SignIn.kind == "signin", or_(SignIn.made_on != SignIn.business_day, SignIn.cost != 0)),
+                   and_(SignIn.kind == "makeup", or_(SignIn.made_on <= SignIn.business_day, SignIn.points != 0)),
+                   SignIn.kind.not_in(("signin", "makeup")), SignIn.points < 0, SignIn.cost < 0))
+        .limit(limit)
+    ).all()
+    for sign_in_id, kind, day, made_on in rows:
+        report.problems.append(f"sign-in {sign_in_id}: a {kind} for {day} recorded on {made_on}")
+    signed = (select(func.count()).select_from(SignIn)
+              .where(SignIn.member_id == SignInBonus.member_id, SignIn.business_day >= SignInBonus.period_start,
+                     SignIn.business_day <= SignInBonus.period_end).correlate(SignInBonus).scalar_subquery())
+    rows = session.execute(select(SignInBonus.id, SignInBonus.days, signed).where(signed < SignInBonus.days)
+                           .limit(limit)).all()
+    for bonus_id, days, n in rows:
+        report.problems.append(f"sign-in bonus {bonus_id}: paid for {days} days, {n} signed in its period")
+
+
+def _wheels(session: Session, report: CheckReport, limit: int) -> None:
+    """Prize stock, budget and spin counts equal the draws; caps, pity and the half-open range held."""
+    draws = select(WheelDraw.wheel_id, WheelDraw.version, WheelDraw.segment_index, func.count().label("n")) \
+        .group_by(WheelDraw.wheel_id, WheelDraw.version, WheelDraw.segment_index).subquery()
+    n = func.coalesce(draws.c.n, 0)
+    rows = session.execute(
+        select(WheelSegment.wheel_id, WheelSegment.version, WheelSegment.idx, WheelSegment.awarded,
+               WheelSegment.stock, n)
+        .outerjoin(draws, (draws.c.wheel_id == WheelSegment.wheel_id) & (draws.c.version == WheelSegment.version)
+                   & (draws.c.segment_index == WheelSegment.idx))
+        .where(or_(WheelSegment.awarded != n, WheelSegment.awarded > func.coalesce(WheelSegment.stock,
+                                                                                  WheelSegment.awarded)))
+        .limit(limit)
+    ).all()
+    for wheel_id, version, idx, awarded, stock, count in rows:
+        report.problems.append(f"wheel {wheel_id} v{version} segment {idx}: {awarded} awarded of stock {stock}, "
+                               f"{count} draws landed there")
+    totals = select(WheelDraw.wheel_id, func.count().label("n"), func.sum(WheelDraw.value_points).label("spent")) \
+        .group_by(WheelDraw.wheel_id).subquery()
+    spent = func.coalesce(totals.c.spent, 0)
+    rows = session.execute(
+        select(Wheel.id, Wheel.spins, Wheel.budget_spent, WheelVersion.budget, func.coalesce(totals.c.n, 0), spent)
+        .join(WheelVersion, (WheelVersion.wheel_id == Wheel.id) & (WheelVersion.version == Wheel.version))
+        .outerjoin(totals, totals.c.wheel_id == Wheel.id)
+        .where(or_(Wheel.spins != func.coalesce(totals.c.n, 0), Wheel.budget_spent != spent,
+                   Wheel.budget_spent > func.coalesce(WheelVersion.budget, Wheel.budget_spent)))
+        .limit(limit)
+    ).all()
+    for wheel_id, spins, budget_spent, budget, count, total in rows:
+        report.problems.append(f"wheel {wheel_id}: {spins} spins and {budget_spent} spent of budget {budget}, "
+                               f"but {count} draws paid {total}")
+    # Each draw respected its version's caps, and the per-member sequences have no gaps.
+    rows = session.execute(
+        select(WheelDraw.id, WheelDraw.day_seq, WheelDraw.member_seq, WheelVersion.daily_cap, WheelVersion.total_cap)
+        .join(WheelVersion, (WheelVersion.wheel_id == WheelDraw.wheel_id) & (WheelVersion.version == WheelDraw.version))
+        .where(or_(WheelDraw.day_seq > func.coalesce(WheelVersion.daily_cap, WheelDraw.day_seq),
+                   WheelDraw.member_seq > func.coalesce(WheelVersion.total_cap, WheelDraw.member_seq),
+                   WheelDraw.random_value < 0, WheelDraw.random_value >= WheelDraw.total_weight))
+        .limit(limit)
+    ).all()
+    for draw_id, day_seq, member_seq, daily, total in rows:
+        report.problems.append(f"draw {draw_id}: spin {day_seq} of the day (cap {daily}), {member_seq} in all "
+                               f"(cap {total}), or its random value was outside [0, total weight)")
+    for keys, seq in (((WheelDraw.wheel_id, WheelDraw.member_id), WheelDraw.member_seq),
+                      ((WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.business_day), WheelDraw.day_seq)):
+        rows = session.execute(select(*keys, func.count(), func.max(seq)).group_by(*keys)
+                               .having(func.count() != func.max(seq)).limit(limit)).all()
+        for row in rows:
+            report.problems.append(f"draws of member {row[1]} on wheel {row[0]}: {row[-2]} draws numbered to {row[-1]}")
+    # The draw paid what its segment offers, and the pity counter (保底) was kept.
+    seg = aliased(WheelSegment)
+    prev = aliased(WheelDraw)
+    prev_misses = func.coalesce(prev.misses, 0)
+    rows = session.execute(
+        select(WheelDraw.id, WheelDraw.outcome, WheelDraw.misses, prev_misses, WheelVersion.pity_after)
+        .join(WheelVersion, (WheelVersion.wheel_id == WheelDraw.wheel_id) & (WheelVersion.version == WheelDraw.version))
+        .join(seg, (seg.wheel_id == WheelDraw.wheel_id) & (seg.version == WheelDraw.version)
+              & (seg.idx == WheelDraw.segment_index))
+        .outerjoin(prev, (prev.wheel_id == WheelDraw.wheel_id) & (prev.member_id == WheelDraw.member_id)
+                   & (prev.member_seq == WheelDraw.member_seq - 1))
+        .where(or_(seg.prize_kind != WheelDraw.prize_kind, seg.prize_points != WheelDraw.prize_points,
+                   seg.value_points != WheelDraw.value_points,
+                   WheelDraw.misses != case((WheelDraw.prize_kind == "nothing", prev_misses + 1), else_=0),
+                   and_(WheelVersion.pity_after.is_not(None), prev_misses >= WheelVersion.pity_after,
+                        WheelDraw.outcome == "drawn"),
+                   and_(WheelDraw.outcome == "pity", or_(WheelVersion.pity_after.is_(None),
+                                                         prev_misses < WheelVersion.pity_after))))
+        .limit(limit)
+    ).all()
+    for draw_id, outcome, misses, before, pity in rows:
+        report.problems.append(f"draw {draw_id}: {outcome} after {before} misses (pity at {pity}), "
+                               f"{misses} misses after it, or it paid other than its segment")
+    _entry_mismatches(session, WheelDraw, WheelDraw.cost_entry_id, WheelDraw.member_id, -WheelDraw.cost_points,
+                      "wheel_cost", WheelDraw.cost_points > 0, "spin cost of draw", report, limit)
+    _entry_mismatches(session, WheelDraw, WheelDraw.prize_entry_id, WheelDraw.member_id, WheelDraw.prize_points,
+                      "wheel_prize", WheelDraw.prize_kind == "points", "prize of draw", report, limit)
+    _orphans(session, "wheel_cost", [WheelDraw.cost_entry_id], report, limit)
+    _orphans(session, "wheel_prize", [WheelDraw.prize_entry_id], report, limit)
+    rows = session.execute(
+        select(WheelDraw.id, WheelDraw.prize_kind).outerjoin(PrizeVoucher, PrizeVoucher.draw_id == WheelDraw.id)
+        .where(or_(and_(WheelDraw.prize_kind.in_(("item", "coupon")), PrizeVoucher.code.is_(None)),
+                   and_(WheelDraw.prize_kind.not_in(("item", "coupon")), PrizeVoucher.code.is_not(None))))
+        .limit(limit)
+    ).all()
+    for draw_id, kind in rows:
+        report.problems.append(f"draw {draw_id}: a {kind} prize {'without' if kind in ('item', 'coupon') else 'with'} "
+                               "a prize voucher")

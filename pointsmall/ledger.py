@@ -39,6 +39,11 @@ class EntryKind(str, enum.Enum):
     IMPORT = "import"
     REDEEM = "redeem"
     REDEEM_CANCEL = "redeem_cancel"
+    SIGNIN = "signin"
+    SIGNIN_MAKEUP_COST = "signin_makeup_cost"
+    SIGNIN_BONUS = "signin_bonus"
+    WHEEL_COST = "wheel_cost"
+    WHEEL_PRIZE = "wheel_prize"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .clock import utc_now
 from .db import Database
 from .errors import AccountLocked, AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 from .ids import new_id
-from .models import Staff, Store
+from .models import AuditHead, Staff, Store
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=5)
@@ -62,6 +62,9 @@ class Permission(str, enum.Enum):
     REDEMPTION_CANCEL = "cancel redemptions"
     CATALOG_MANAGE = "manage the catalog"
     STOCK_MANAGE = "record stock changes"
+    SIGN_IN = "sign members in"
+    WHEEL_SPIN = "spin the wheel for members"
+    GAMES_CONFIGURE = "configure sign-in and wheels"
 
 
 _CASHIER = {
@@ -71,6 +74,8 @@ _CASHIER = {
     Permission.POINTS_EARN,
     Permission.REDEEM,
     Permission.VOUCHER_WRITE_OFF,
+    Permission.SIGN_IN,
+    Permission.WHEEL_SPIN,
 }
 _SUPERVISOR = _CASHIER | {
     Permission.REDEMPTION_CANCEL,
@@ -94,6 +99,7 @@ _OPERATOR = {
     Permission.RULES_CONFIGURE,
     Permission.CATALOG_MANAGE,
     Permission.STOCK_MANAGE,
+    Permission.GAMES_CONFIGURE,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
@@ -244,6 +250,7 @@ def create_staff(db: Database, actor: Actor, *, username: str, display_name: str
                       locked_until=None, created_at=now)
         session.add(staff)
         session.flush()
+        session.add(AuditHead(staff_id=staff.id, seq=0, hash=audit.GENESIS))  # the new account's own chain
         audit.record(session, actor, "staff.create", "staff", staff.id, None,
                      {"username": username, "role": role.value, "store": store_id}, now)
         return _view(staff)
