@@ -187,11 +187,17 @@ def evaluate(db: Database, actor: Actor, as_of: date | None = None, *, batch: in
     now = utc_now()
     as_of = as_of or now.astimezone(zone(actor.store_tz)).date()
     period = as_of.strftime("%Y-%m")
-    with db.read() as session:
-        if session.get(TierEvaluation, period) is not None:
-            return EvaluationReport(period, 0, 0, 0, 0, already_done=True)
-        rules = load_rules(session)
-        tiers = list_tiers(session)
+    # Claim the month before touching any member: a second run at the same time (the nightly
+    # job and an operator's click) then finds it taken instead of downgrading everyone again.
+    try:
+        with db.write() as session:
+            if session.get(TierEvaluation, period) is not None:
+                return EvaluationReport(period, 0, 0, 0, 0, already_done=True)
+            rules = load_rules(session)
+            tiers = list_tiers(session)
+            session.add(TierEvaluation(period=period, ran_at=now, downgraded=0, upgraded=0, manual_ended=0))
+    except IntegrityError:
+        raise Conflict("The evaluation for {period} ran twice at once.", period=period) from None
     since = window_start(as_of, actor.store_tz, rules.tier_window_months)
     by_id = {t.id: t for t in tiers}
     evaluated = down = up = ended = 0
@@ -224,11 +230,9 @@ def evaluate(db: Database, actor: Actor, as_of: date | None = None, *, batch: in
                     down += 1
             last = members[-1].id
     with db.write() as session:
-        try:
-            session.add(TierEvaluation(period=period, ran_at=now, downgraded=down, upgraded=up, manual_ended=ended))
-            session.flush()
-        except IntegrityError:
-            raise Conflict("The evaluation for {period} ran twice at once.", period=period) from None
+        claimed = session.get(TierEvaluation, period, with_for_update=True)
+        assert claimed is not None
+        claimed.downgraded, claimed.upgraded, claimed.manual_ended = down, up, ended
         audit.record(session, actor, "tiers.evaluate", "tiers", period, None,
                      {"evaluated": evaluated, "downgraded": down, "upgraded": up, "manual_ended": ended}, now)
     return EvaluationReport(period, evaluated, down, up, ended)

@@ -9,14 +9,15 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from pointsmall import adjustments, members, purchases
+from pointsmall import adjustments, members, purchases, tiers
 from pointsmall.errors import Conflict, InsufficientPoints, ValidationError
-from pointsmall.models import Member, PointEntry, Purchase, Refund
+from pointsmall.models import Member, PointEntry, Purchase, Refund, TierEvaluation
 from pointsmall.staff import Role
 
 from ..conftest import make_actor
@@ -164,4 +165,28 @@ def test_two_registrations_with_the_same_phone_at_once(pg_db, tills):
         assert isinstance(error, Conflict) and "phone" in error.message.lower()
         with pg_db.read() as session:
             assert session.scalar(select(func.count()).select_from(Member).where(Member.phone == phone)) == 1
+    assert_clean(pg_db)
+
+
+def test_two_evaluations_of_the_same_month_at_once_downgrade_one_step(pg_db, tills):
+    """Bug: the month was marked as evaluated only after every batch had
+    committed, so two runs at once (the nightly job and an operator's click)
+    both downgraded: a lapsed Gold member fell straight to Regular."""
+    cashier, _ = tills
+    operator = make_actor(pg_db, Role.OPERATOR)
+    lapsed = [new_member(pg_db, cashier) for _ in range(3)]
+    for i, m in enumerate(lapsed):
+        purchases.award_for_purchase(pg_db, cashier, member_id=m.id, receipt_no=f"G-{i}", amount_fen=500_000,
+                                     now=datetime(2025, 1, 15, 4, tzinfo=timezone.utc))
+    results = run_together(2, lambda i: tiers.evaluate(pg_db, operator, as_of=date(2026, 3, 1), batch=1))
+    with pg_db.read() as session:
+        codes = {t.id: t.code for t in tiers.list_tiers(session)}
+        assert [codes[session.get(Member, m.id).tier_id] for m in lapsed] == ["silver"] * 3
+        evaluation = session.get(TierEvaluation, "2026-03")
+        assert (evaluation.downgraded, evaluation.upgraded) == (3, 0)
+    done = [value for kind, value in results if kind == "ok" and not value.already_done]
+    assert len(done) == 1 and (done[0].evaluated, done[0].downgraded) == (3, 3)
+    other = next(value for value in (v for _, v in results) if value is not done[0])
+    # The other run either came second (nothing to do) or collided with the first (refused).
+    assert (isinstance(other, Conflict) and "ran twice at once" in other.message) or other.already_done
     assert_clean(pg_db)
