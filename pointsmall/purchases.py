@@ -111,6 +111,10 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             tier_before = tiers.effective_tier(member, ladder, day)
             active = campaigns.active_on(session, day, tier_before.code)
             points = earn_points(amount_fen, rules, tier_before, [c.multiplier_permille for c in active])
+            # Growth before this purchase is added, so the query needs no flush; the purchase's own
+            # share is added below (its amount, or on the points basis the points it earns now).
+            growth_before = tiers.growth(session, member.id, rules,
+                                         tiers.window_start(day, actor.store_tz, rules.tier_window_months))
             purchase = Purchase(id=new_id(), store_id=actor.store_id, receipt_no=receipt_no, member_id=member.id,
                                 amount_fen=amount_fen, points=points, staff_id=actor.staff_id, occurred_at=now,
                                 business_day=day)
@@ -120,8 +124,7 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
                 ledger.post(session, member, actor, kind=EntryKind.EARN, points=points, now=now,
                             expires_on=ledger.lot_expiry(day, rules.expiry_months), reference=receipt_no,
                             purchase_id=purchase.id, note=" × ".join(c.name for c in active))
-            value = tiers.growth(session, member.id, rules, tiers.window_start(day, actor.store_tz,
-                                                                              rules.tier_window_months))
+            value = growth_before + (points if rules.tier_basis == "points" else amount_fen)
             tiers.upgrade_if_qualified(session, member, ladder, value, actor, now)
             tier_after = tiers.effective_tier(member, ladder, day)
             audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},

@@ -53,7 +53,8 @@ class Rules:
 
 def load_rules(session: Session) -> Rules:
     known = {f.name for f in fields(Rules)}
-    stored = {s.key: json.loads(s.value) for s in session.scalars(select(Setting)) if s.key in known}
+    stored = {key: json.loads(value) for key, value in session.execute(select(Setting.key, Setting.value))
+              if key in known}
     return replace(Rules(), **stored)
 
 

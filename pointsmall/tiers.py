@@ -63,8 +63,15 @@ def tier_view(t: Tier) -> TierView:
                     t.multiplier_permille, t.monthly_events, t.colour, t.badge, t.benefits_zh, t.benefits_en)
 
 
+_TIER_COLUMNS = (Tier.id, Tier.code, Tier.rank, Tier.name_zh, Tier.name_en, Tier.threshold, Tier.retention,
+                 Tier.discount_pct, Tier.multiplier_permille, Tier.monthly_events, Tier.colour, Tier.badge,
+                 Tier.benefits_zh, Tier.benefits_en)
+_LIST_TIERS = select(*_TIER_COLUMNS).order_by(Tier.rank)
+
+
 def list_tiers(session: Session) -> list[TierView]:
-    return [tier_view(t) for t in session.scalars(select(Tier).order_by(Tier.rank))]
+    # Plain rows, not ORM objects: every award and lookup reads the ladder.
+    return [TierView(*row) for row in session.execute(_LIST_TIERS)]
 
 
 def window_start(today: date, tz_name: str, months: int) -> datetime:
@@ -80,15 +87,13 @@ def growth(session: Session, member_id: uuid.UUID, rules: Rules, since: datetime
                 PointEntry.kind.in_(("earn", "refund_reversal")))
         )
         return int(earned or 0)
-    spent = session.scalar(
-        select(func.coalesce(func.sum(Purchase.amount_fen), 0))
-        .where(Purchase.member_id == member_id, Purchase.occurred_at >= since)
-    )
-    refunded = session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_fen), 0)).join(Purchase, Purchase.id == Refund.purchase_id)
-        .where(Refund.member_id == member_id, Purchase.occurred_at >= since)
-    )
-    return int(spent or 0) - int(refunded or 0)
+    # One statement: spend in the window less what was refunded of it.
+    spent = select(func.coalesce(func.sum(Purchase.amount_fen), 0)) \
+        .where(Purchase.member_id == member_id, Purchase.occurred_at >= since).scalar_subquery()
+    refunded = select(func.coalesce(func.sum(Refund.amount_fen), 0)) \
+        .join(Purchase, Purchase.id == Refund.purchase_id) \
+        .where(Refund.member_id == member_id, Purchase.occurred_at >= since).scalar_subquery()
+    return int(session.scalar(select(spent - refunded)) or 0)
 
 
 def qualifying(tiers: list[TierView], value: int) -> TierView:
