@@ -21,7 +21,7 @@ from .clock import utc_now
 from .db import Database
 from .errors import AccountLocked, AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 from .ids import new_id
-from .models import AuditHead, Staff, Store
+from .models import Staff, Store
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=5)
@@ -250,7 +250,6 @@ def create_staff(db: Database, actor: Actor, *, username: str, display_name: str
                       locked_until=None, created_at=now)
         session.add(staff)
         session.flush()
-        session.add(AuditHead(staff_id=staff.id, seq=0, hash=audit.GENESIS))  # the new account's own chain
         audit.record(session, actor, "staff.create", "staff", staff.id, None,
                      {"username": username, "role": role.value, "store": store_id}, now)
         return _view(staff)
