@@ -1230,6 +1230,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>退款单 {refund} 已按其他小票或金额登记过。</translation>
     </message>
     <message>
+        <source>The setting {name} must be a whole number.</source>
+        <translation>设置项 {name} 须为整数。</translation>
+    </message>
+    <message>
         <source>That is not a valid voucher code; check it and type it again.</source>
         <translation>券码格式不正确；请核对后重新输入。</translation>
     </message>
