@@ -1,9 +1,11 @@
 """The audit log: who changed what, where and when, with before and after.
 
-Each store keeps one hash chain: a record's hash covers its content and the
-previous record's hash, so editing or removing any record breaks every hash
-after it, which ``verify_chain`` (and ``pointsmall check``) detects. The
-chain's head row is locked while appending, which orders the records.
+Each staff account keeps one hash chain: a record's hash covers its content
+and the previous record's hash, so editing or removing any record breaks
+every hash after it, which ``verify_chain`` (and ``pointsmall check``)
+detects. The chain's head row is locked while appending, which orders the
+records. One chain per account rather than per store lets many tills write
+at once (on a shared PostgreSQL a store-wide head serialised every write).
 """
 from __future__ import annotations
 
@@ -54,9 +56,9 @@ def _digest(prev_hash: str, record: AuditRecord) -> str:
 def record(session: Session, actor: "Actor", action: str, entity: str, entity_id: object,
            before: dict[str, Any] | None, after: dict[str, Any] | None, now: datetime) -> None:
     """Append one record to the actor's store chain, in the caller's transaction."""
-    head = session.get(AuditHead, actor.store_id, with_for_update=True)
-    if head is None:
-        head = AuditHead(store_id=actor.store_id, seq=0, hash=GENESIS)
+    head = session.get(AuditHead, actor.staff_id, with_for_update=True)
+    if head is None:  # made with the account; this covers accounts from before that
+        head = AuditHead(staff_id=actor.staff_id, seq=0, hash=GENESIS)
         session.add(head)
     rec = AuditRecord(
         id=new_id(),
@@ -104,19 +106,23 @@ def verify_chain(session: Session, batch: int = 5000) -> list[str]:
         prev, expected_seq, last = GENESIS, 1, 0
         while True:
             rows = session.scalars(
-                select(AuditRecord).where(AuditRecord.store_id == head.store_id, AuditRecord.seq > last)
+                select(AuditRecord).where(AuditRecord.staff_id == head.staff_id, AuditRecord.seq > last)
                 .order_by(AuditRecord.seq).limit(batch)
             ).all()
             if not rows:
                 break
             for rec in rows:
                 if rec.seq != expected_seq:
-                    problems.append(f"audit chain {head.store_id}: record {expected_seq} is missing")
+                    problems.append(f"audit chain of {head.staff_id}: record {expected_seq} is missing")
                     expected_seq = rec.seq
                 if rec.prev_hash != prev or _digest(prev, rec) != rec.hash:
-                    problems.append(f"audit chain {head.store_id}: record {rec.seq} was altered")
+                    problems.append(f"audit chain of {head.staff_id}: record {rec.seq} was altered")
                 prev, expected_seq, last = rec.hash, rec.seq + 1, rec.seq
             session.expunge_all()
         if last != head.seq or prev != head.hash:
-            problems.append(f"audit chain {head.store_id}: the head does not match the last record")
+            problems.append(f"audit chain of {head.staff_id}: the head does not match the last record")
+    headless = session.scalars(
+        select(AuditRecord.staff_id).where(AuditRecord.staff_id.not_in(select(AuditHead.staff_id))).distinct()
+    ).all()
+    problems += [f"audit records of {staff_id} have no chain head" for staff_id in headless]
     return problems

@@ -53,9 +53,10 @@ def _ensure(session: Session) -> None:
         session.add(Staff(id=new_id(), username=SYSTEM_USERNAME, display_name="System", role=Role.ADMIN.value,
                           secret_hash="!", store_id=first_store.id, active=True, failed_logins=0,
                           locked_until=None, created_at=now))
-    for store_id in session.scalars(select(Store.id)).all():
-        if session.get(AuditHead, store_id) is None:
-            session.add(AuditHead(store_id=store_id, seq=0, hash=GENESIS))
+    session.flush()
+    for staff_id in session.scalars(select(Staff.id)).all():
+        if session.get(AuditHead, staff_id) is None:
+            session.add(AuditHead(staff_id=staff_id, seq=0, hash=GENESIS))
 
 
 def prepare(url: str | None = None) -> Database:

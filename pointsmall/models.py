@@ -290,10 +290,14 @@ class ImportBatch(Base):
 
 
 class AuditRecord(Base):
-    """Hash-chained log of every change, one chain per store."""
+    """Hash-chained log of every change, one chain per staff account.
+
+    One chain per account (not per store) so that tills appending at once
+    never wait for each other; each chain is still strictly ordered.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = (UniqueConstraint("store_id", "seq"),)
+    __table_args__ = (UniqueConstraint("staff_id", "seq"),)
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     seq: Mapped[int] = mapped_column(Integer)
@@ -309,10 +313,10 @@ class AuditRecord(Base):
 
 
 class AuditHead(Base):
-    """The tip of a store's audit chain; locked to append in order."""
+    """The tip of a staff account's audit chain; locked to append in order."""
 
     __tablename__ = "audit_heads"
-    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -35,6 +35,10 @@ class Rules:
     cancel_days: int = 7  # a redemption can be cancelled this many days after it was made
 
     def validate(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "tier_basis" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValidationError("The setting {name} must be a whole number.", field=f.name, name=f.name)
         if not 1 <= self.base_rate_permille <= 100_000:
             raise ValidationError("The base rate must be between 0.001 and 100 points per yuan.", field="base_rate")
         if not 1 <= self.expiry_months <= 120:
@@ -51,10 +55,12 @@ class Rules:
             raise ValidationError("Redemptions can be cancelled for 0 to 365 days.", field="cancel_days")
 
 
+_SETTINGS = select(Setting.key, Setting.value)
+
+
 def load_rules(session: Session) -> Rules:
     known = {f.name for f in fields(Rules)}
-    stored = {key: json.loads(value) for key, value in session.execute(select(Setting.key, Setting.value))
-              if key in known}
+    stored = {key: json.loads(value) for key, value in session.connection().execute(_SETTINGS) if key in known}
     return replace(Rules(), **stored)
 
 

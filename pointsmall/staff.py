@@ -21,7 +21,7 @@ from .clock import utc_now
 from .db import Database
 from .errors import AccountLocked, AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 from .ids import new_id
-from .models import Staff, Store
+from .models import AuditHead, Staff, Store
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=5)
@@ -226,7 +226,8 @@ def verify_approver(session: Session, username: str, secret: str, permission: Pe
 def create_staff(db: Database, actor: Actor, *, username: str, display_name: str, role: Role | str,
                  secret: str, store_id: str | None = None) -> StaffView:
     require(actor, Permission.STAFF_MANAGE)
-    username = username.strip()
+    # Stored in lower case so that the unique constraint, not only a check, keeps "Wang" and "wang" apart.
+    username = username.strip().lower()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise ValidationError("A user name is 1 to 64 characters without spaces.", field="username")
     if username.lower() == SYSTEM_USERNAME:
@@ -250,6 +251,7 @@ def create_staff(db: Database, actor: Actor, *, username: str, display_name: str
                       locked_until=None, created_at=now)
         session.add(staff)
         session.flush()
+        session.add(AuditHead(staff_id=staff.id, seq=0, hash=audit.GENESIS))  # the new account's own chain
         audit.record(session, actor, "staff.create", "staff", staff.id, None,
                      {"username": username, "role": role.value, "store": store_id}, now)
         return _view(staff)

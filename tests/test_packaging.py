@@ -7,6 +7,7 @@ assets and translations must come from the installed package.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,8 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Build from a copy: setuptools leaves build/ in the source tree, and a stale
+    # build/lib there would put deleted modules into later wheels.
+    source = tmp_path_factory.mktemp("source") / "pointsmall"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", ".venv", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "docs"))
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
                    check=True, cwd=out)
     (built,) = out.glob("pointsmall-*.whl")
     return built

@@ -131,6 +131,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("DomainError", 'The adjustment limit must be 0 to 1,000,000 points.'),
     QT_TRANSLATE_NOOP("DomainError", 'The largest purchase must be ¥1 to ¥10,000,000.'),
     QT_TRANSLATE_NOOP("DomainError", 'Redemptions can be cancelled for 0 to 365 days.'),
+    QT_TRANSLATE_NOOP("DomainError", 'The setting {name} must be a whole number.'),
     QT_TRANSLATE_NOOP("DomainError", 'Already signed in today ({day}); come back tomorrow.'),
     QT_TRANSLATE_NOOP("DomainError", 'Choose the day to make up.'),
     QT_TRANSLATE_NOOP("DomainError", 'There is no such month.'),

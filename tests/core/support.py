@@ -67,7 +67,8 @@ def audit_count(db: Database) -> int:
 
 def last_audit(db: Database) -> AuditRecord:
     with db.read() as session:
-        rec = session.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).one()
+        # UUIDv7 ids follow insertion time across all chains (seq counts within one account's chain).
+        rec = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).one()
         session.expunge(rec)
         return rec
 

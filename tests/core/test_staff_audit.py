@@ -232,14 +232,15 @@ def test_every_mutating_service_checks_the_role(db, system, role):
     assert_clean(db)
 
 
-def _actions_since(db, seq: int) -> list[str]:
+def _actions_since(db, count: int) -> list[str]:
+    """Actions of the records after the first ``count`` (UUIDv7 ids sort by time across the per-staff chains)."""
     with db.read() as session:
-        return list(session.scalars(select(AuditRecord.action).where(AuditRecord.seq > seq)))
+        return list(session.scalars(select(AuditRecord.action).order_by(AuditRecord.id).offset(count)))
 
 
-def _staff_since(db, seq: int) -> list[uuid.UUID]:
+def _staff_since(db, count: int) -> list[uuid.UUID]:
     with db.read() as session:
-        return list(session.scalars(select(AuditRecord.staff_id).where(AuditRecord.seq > seq)))
+        return list(session.scalars(select(AuditRecord.staff_id).order_by(AuditRecord.id).offset(count)))
 
 
 CORE_SERVICE_MODULES = ("members", "purchases", "adjustments", "tiers", "campaigns", "rules", "staff", "ledger",
@@ -406,36 +407,40 @@ def test_expiry_leaves_an_audit_record(db, system, operator):
     assert_clean(db)
 
 
-def _tamper(db, seq: int, statement: str, **params: object) -> None:
+def _tamper(db, staff_id, seq: int, statement: str, **params: object) -> None:
     drop_append_only_trigger(db, "audit_log")
     with db.write() as session:
-        session.execute(text(statement), {"seq": seq, **params})
+        session.execute(text(statement + " AND staff_id = :staff"),
+                        {"seq": seq, "staff": staff_id.hex if db.dialect == "sqlite" else staff_id, **params})
 
 
 def test_editing_an_audit_record_is_detected(db, supervisor, rich_member):
     for points in (10, 20, 30):
         adjust(db, supervisor, rich_member, points)
     assert_clean(db)
+    chain = supervisor.staff_id
     target = last_audit(db).seq - 1
-    _tamper(db, target, 'UPDATE audit_log SET "after" = :after WHERE seq = :seq', after='{"balance":999999}')
+    _tamper(db, chain, target, 'UPDATE audit_log SET "after" = :after WHERE seq = :seq', after='{"balance":999999}')
     with db.read() as session:
-        assert audit.verify_chain(session) == [f"audit chain S001: record {target} was altered"]
+        assert audit.verify_chain(session) == [f"audit chain of {chain}: record {target} was altered"]
     report = check.run_check(db)
     assert not report.ok
-    assert report.problems == [f"audit chain S001: record {target} was altered"]
+    assert report.problems == [f"audit chain of {chain}: record {target} was altered"]
 
 
 def test_removing_an_audit_record_is_detected(db, supervisor, rich_member):
     for points in (10, 20, 30):
         adjust(db, supervisor, rich_member, points)
+    chain = supervisor.staff_id
     target = last_audit(db).seq - 1
-    _tamper(db, target, "DELETE FROM audit_log WHERE seq = :seq")
+    _tamper(db, chain, target, "DELETE FROM audit_log WHERE seq = :seq")
     problems = check.run_check(db).problems
-    assert f"audit chain S001: record {target} is missing" in problems
-    assert f"audit chain S001: record {target + 1} was altered" in problems
+    assert f"audit chain of {chain}: record {target} is missing" in problems
+    assert f"audit chain of {chain}: record {target + 1} was altered" in problems
 
 
 def test_removing_the_newest_audit_record_is_detected(db, supervisor, rich_member):
     adjust(db, supervisor, rich_member, 10)
-    _tamper(db, last_audit(db).seq, "DELETE FROM audit_log WHERE seq = :seq")
-    assert check.run_check(db).problems == ["audit chain S001: the head does not match the last record"]
+    chain = supervisor.staff_id
+    _tamper(db, chain, last_audit(db).seq, "DELETE FROM audit_log WHERE seq = :seq")
+    assert check.run_check(db).problems == [f"audit chain of {chain}: the head does not match the last record"]

@@ -74,13 +74,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_tiers_code')),
     sa.UniqueConstraint('rank', name=op.f('uq_tiers_rank'))
     )
-    op.create_table('audit_heads',
-    sa.Column('store_id', sa.String(length=16), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_audit_heads_store_id_stores')),
-    sa.PrimaryKeyConstraint('store_id', name=op.f('pk_audit_heads'))
-    )
     op.create_table('members',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('card_code', sa.String(length=24), nullable=False),
@@ -127,6 +120,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
     sa.UniqueConstraint('username', name=op.f('uq_staff_username'))
     )
+    op.create_table('audit_heads',
+    sa.Column('staff_id', sa.Uuid(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_audit_heads_staff_id_staff')),
+    sa.PrimaryKeyConstraint('staff_id', name=op.f('pk_audit_heads'))
+    )
     op.create_table('audit_log',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('store_id', sa.String(length=16), nullable=False),
@@ -143,7 +143,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_audit_log_staff_id_staff')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_audit_log_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
-    sa.UniqueConstraint('store_id', 'seq', name=op.f('uq_audit_log_store_id_seq'))
+    sa.UniqueConstraint('staff_id', 'seq', name=op.f('uq_audit_log_staff_id_seq'))
     )
     op.create_table('import_batches',
     sa.Column('content_hash', sa.String(length=64), nullable=False),
@@ -315,12 +315,12 @@ def downgrade() -> None:
     op.drop_table('member_search_terms')
     op.drop_table('import_batches')
     op.drop_table('audit_log')
+    op.drop_table('audit_heads')
     op.drop_table('staff')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_members_phone_last4'))
 
     op.drop_table('members')
-    op.drop_table('audit_heads')
     op.drop_table('tiers')
     op.drop_table('tier_evaluations')
     op.drop_table('stores')
