@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -33,15 +34,19 @@ class CampaignView:
     active: bool
 
 
-def _view(c: Campaign) -> CampaignView:
+def _view(c: Campaign | Row[Any]) -> CampaignView:
     codes = tuple(x for x in c.tier_codes.split(",") if x)
     return CampaignView(c.id, c.name, c.starts_on, c.ends_on, c.multiplier_permille, codes, c.active)
 
 
+_ACTIVE_ON = select(Campaign.id, Campaign.name, Campaign.starts_on, Campaign.ends_on, Campaign.multiplier_permille,
+                    Campaign.tier_codes, Campaign.active) \
+    .where(Campaign.active, Campaign.starts_on <= bindparam("day"), Campaign.ends_on >= bindparam("day"))
+
+
 def active_on(session: Session, day: date, tier_code: str) -> list[CampaignView]:
-    rows = session.scalars(
-        select(Campaign).where(Campaign.active, Campaign.starts_on <= day, Campaign.ends_on >= day)
-    )
+    # Plain rows through the connection: every award asks.
+    rows = session.connection().execute(_ACTIVE_ON, {"day": day})
     return [v for v in map(_view, rows) if not v.tier_codes or tier_code in v.tier_codes]
 
 

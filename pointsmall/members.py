@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,6 +180,12 @@ _SUMMARY_COLUMNS = (Member.id, Member.card_code, Member.name, Member.phone, Memb
                     Member.status, Member.needs_review)
 
 
+_BY_CARD = select(*_SUMMARY_COLUMNS).where(Member.card_code == bindparam("card"))
+_BY_PHONE = select(*_SUMMARY_COLUMNS).where(Member.phone == bindparam("phone"))
+_BY_LAST4 = select(*_SUMMARY_COLUMNS).where(Member.phone_last4 == bindparam("last4")).order_by(Member.name) \
+    .limit(bindparam("limit"))
+
+
 def _summary(actor: Actor, m: Member | Row[Any], tier_codes: dict[int, str]) -> MemberSummary:
     return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), tier_codes[m.tier_id],
                          m.balance, m.status, m.needs_review)
@@ -230,14 +236,15 @@ def search_in(session: Session, actor: Actor, query: str, *, limit: int = 50) ->
     if not q:
         return SearchResult(kind, [])
     codes = tier_codes(session)
-    # Only the columns a summary shows, as plain rows: the counter searches on every keystroke.
-    found = select(*_SUMMARY_COLUMNS)
+    # Only the columns a summary shows, as plain rows through the connection (no ORM objects):
+    # the counter searches on every keystroke and on every scan.
+    conn = session.connection()
     if kind is MatchKind.CARD:
-        rows = session.execute(found.where(Member.card_code == re.sub(r"[\s\-]", "", q))).all()
+        rows = conn.execute(_BY_CARD, {"card": re.sub(r"[\s\-]", "", q)}).all()
     elif kind is MatchKind.PHONE:
-        rows = session.execute(found.where(Member.phone == normalise_phone(q))).all()
+        rows = conn.execute(_BY_PHONE, {"phone": normalise_phone(q)}).all()
     elif kind is MatchKind.LAST4:
-        rows = session.execute(found.where(Member.phone_last4 == q).order_by(Member.name).limit(limit)).all()
+        rows = conn.execute(_BY_LAST4, {"last4": q, "limit": limit}).all()
     else:
         rows = _by_name(session, q, limit)
     return SearchResult(kind, [_summary(actor, m, codes) for m in rows])
@@ -259,7 +266,7 @@ def _by_name(session: Session, q: str, limit: int) -> list[Row[Any]]:
         query = query.where(func.replace(func.lower(Member.name), " ", "").contains(compact, autoescape=True))
     # Exact names first, then shorter names (closer matches), then by name.
     query = query.order_by((Member.name != q.strip()), func.length(Member.name), Member.name).limit(limit)
-    return list(session.execute(query).all())
+    return list(session.connection().execute(query).all())
 
 
 # -- create and edit ---------------------------------------------------------

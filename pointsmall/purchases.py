@@ -12,8 +12,9 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,6 +90,11 @@ def earn_points(amount_fen: int, rules: Rules, tier: tiers.TierView, multipliers
     return numerator // denominator
 
 
+# What a repeated receipt is answered from; built once, run by every award.
+_PREVIOUS_RECEIPT = select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_fen, Purchase.points) \
+    .where(Purchase.store_id == bindparam("store"), Purchase.receipt_no == bindparam("receipt"))
+
+
 def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, receipt_no: str, amount_fen: int,
                        now: datetime | None = None) -> AwardResult:
     require(actor, Permission.POINTS_EARN)
@@ -100,9 +106,8 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             check_amount(amount_fen, rules)
             ladder = tiers.list_tiers(session)
             member = ledger.lock_member(session, member_id)
-            previous = session.scalars(
-                select(Purchase).where(Purchase.store_id == actor.store_id, Purchase.receipt_no == receipt_no)
-            ).one_or_none()
+            previous = session.connection().execute(
+                _PREVIOUS_RECEIPT, {"store": actor.store_id, "receipt": receipt_no}).one_or_none()
             if previous is not None:
                 return _repeat(member, previous, amount_fen, ladder, now, actor)
             if member.status != "active":
@@ -145,8 +150,8 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             return _repeat(member, previous, amount_fen, tiers.list_tiers(session), now, actor)
 
 
-def _repeat(member: Member, previous: Purchase, amount_fen: int, ladder: list[tiers.TierView], now: datetime,
-            actor: Actor) -> AwardResult:
+def _repeat(member: Member, previous: Purchase | Row[Any], amount_fen: int, ladder: list[tiers.TierView],
+            now: datetime, actor: Actor) -> AwardResult:
     if previous.member_id != member.id or previous.amount_fen != amount_fen:
         raise Conflict("Receipt {receipt} already earned points ({points}) for another member or amount.",
                        receipt=previous.receipt_no, points=previous.points)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,7 +71,17 @@ _LIST_TIERS = select(*_TIER_COLUMNS).order_by(Tier.rank)
 
 def list_tiers(session: Session) -> list[TierView]:
     # Plain rows, not ORM objects: every award and lookup reads the ladder.
-    return [TierView(*row) for row in session.execute(_LIST_TIERS)]
+    return [TierView(*row) for row in session.connection().execute(_LIST_TIERS)]
+
+
+# Spend in the window less what was refunded of it, in one statement built once (every award runs it).
+_SPEND_GROWTH = select(
+    select(func.coalesce(func.sum(Purchase.amount_fen), 0))
+    .where(Purchase.member_id == bindparam("member"), Purchase.occurred_at >= bindparam("since"))
+    .scalar_subquery()
+    - select(func.coalesce(func.sum(Refund.amount_fen), 0)).join(Purchase, Purchase.id == Refund.purchase_id)
+    .where(Refund.member_id == bindparam("member"), Purchase.occurred_at >= bindparam("since")).scalar_subquery()
+)
 
 
 def window_start(today: date, tz_name: str, months: int) -> datetime:
@@ -87,13 +97,7 @@ def growth(session: Session, member_id: uuid.UUID, rules: Rules, since: datetime
                 PointEntry.kind.in_(("earn", "refund_reversal")))
         )
         return int(earned or 0)
-    # One statement: spend in the window less what was refunded of it.
-    spent = select(func.coalesce(func.sum(Purchase.amount_fen), 0)) \
-        .where(Purchase.member_id == member_id, Purchase.occurred_at >= since).scalar_subquery()
-    refunded = select(func.coalesce(func.sum(Refund.amount_fen), 0)) \
-        .join(Purchase, Purchase.id == Refund.purchase_id) \
-        .where(Refund.member_id == member_id, Purchase.occurred_at >= since).scalar_subquery()
-    return int(session.scalar(select(spent - refunded)) or 0)
+    return int(session.connection().execute(_SPEND_GROWTH, {"member": member_id, "since": since}).scalar() or 0)
 
 
 def qualifying(tiers: list[TierView], value: int) -> TierView:
