@@ -165,19 +165,29 @@ class SpinStatus:
 class _MemberState:
     spins: int  # on this wheel, all days
     misses: int  # the pity counter
-    today: int
-    free_today: int
+    today: int  # spins today
+    free_allowed: int  # free spins a day for the member's tier
+    free_today: int  # free spins taken today
 
 
-def _member_state(session: Session, wheel_id: uuid.UUID, member_id: uuid.UUID, day: date) -> _MemberState:
-    last = session.execute(select(WheelDraw.member_seq, WheelDraw.misses)
-                           .where(WheelDraw.wheel_id == wheel_id, WheelDraw.member_id == member_id)
+def _member_state(session: Session, member: Member, version: WheelVersion, day: date) -> _MemberState:
+    """The member's spins on the wheel: the last draw (one indexed row), and today's count when needed."""
+    last = session.execute(select(WheelDraw.member_seq, WheelDraw.misses, WheelDraw.business_day, WheelDraw.day_seq)
+                           .where(WheelDraw.wheel_id == version.wheel_id, WheelDraw.member_id == member.id)
                            .order_by(WheelDraw.member_seq.desc()).limit(1)).first()
-    today, free = session.execute(
+    free: dict[str, int] = json.loads(version.free_spins)
+    allowed = free.get(tiers.effective_tier(member, tiers.list_tiers(session), day).code, 0) if free else 0
+    if last is None:
+        return _MemberState(0, 0, 0, allowed, 0)
+    if last.business_day == day and not allowed:
+        return _MemberState(last.member_seq, last.misses, last.day_seq, allowed, 0)
+    # Counted, not inferred from the last draw: tills in other timezones have other business days, and a
+    # tier-up can raise the free allowance mid-day.
+    today, taken = session.execute(
         select(func.count(), func.coalesce(func.sum(case((WheelDraw.free, 1), else_=0)), 0))
-        .where(WheelDraw.wheel_id == wheel_id, WheelDraw.member_id == member_id, WheelDraw.business_day == day)
-    ).one()
-    return _MemberState(last[0] if last else 0, last[1] if last else 0, int(today), int(free))
+        .where(WheelDraw.wheel_id == version.wheel_id, WheelDraw.member_id == member.id,
+               WheelDraw.business_day == day)).one()
+    return _MemberState(last.member_seq, last.misses, int(today), allowed, int(taken))
 
 
 def _when(instant: datetime, tz_name: str) -> str:
@@ -199,13 +209,6 @@ def _refusal(wheel: Wheel, version: WheelVersion, state: _MemberState, now: date
     return None
 
 
-def _free_allowed(session: Session, member: Member, version: WheelVersion, day: date) -> int:
-    free: dict[str, int] = json.loads(version.free_spins)
-    if not free:
-        return 0
-    return free.get(tiers.effective_tier(member, tiers.list_tiers(session), day).code, 0)
-
-
 def spin_status(db: Database, actor: Actor, member_id: uuid.UUID, wheel_id: uuid.UUID, *,
                 now: datetime | None = None) -> SpinStatus:
     require(actor, Permission.MEMBER_VIEW)
@@ -220,8 +223,8 @@ def spin_status(db: Database, actor: Actor, member_id: uuid.UUID, wheel_id: uuid
             raise NotFound("No such wheel.")
         version = session.get(WheelVersion, (wheel.id, wheel.version))
         assert version is not None
-        state = _member_state(session, wheel.id, member.id, day)
-        free_left = max(0, _free_allowed(session, member, version, day) - state.free_today)
+        state = _member_state(session, member, version, day)
+        free_left = max(0, state.free_allowed - state.free_today)
         cost = 0 if free_left else version.cost_points
         refusal: DomainError | None = _refusal(wheel, version, state, now, actor.store_tz)
         if refusal is None and member.status != "active":
@@ -279,16 +282,19 @@ def _repeat(session: Session, done: WheelDraw, member_id: uuid.UUID, wheel_id: u
 def _spin(session: Session, member: Member, actor: Actor, wheel_id: uuid.UUID, request_id: str | None,
           now: datetime, day: date) -> SpinResult:
     # Locked after the member, as everywhere: the wheel's stock, budget and version are read fresh.
-    wheel = session.get(Wheel, wheel_id, with_for_update=True, populate_existing=True)
-    if wheel is None:
+    found = session.execute(
+        select(Wheel, WheelVersion)
+        .join(WheelVersion, (WheelVersion.wheel_id == Wheel.id) & (WheelVersion.version == Wheel.version))
+        .where(Wheel.id == wheel_id).with_for_update(of=Wheel).execution_options(populate_existing=True)
+    ).first()
+    if found is None:
         raise NotFound("No such wheel.")
-    version = session.get(WheelVersion, (wheel.id, wheel.version))
-    assert version is not None
-    state = _member_state(session, wheel.id, member.id, day)
+    wheel, version = found
+    state = _member_state(session, member, version, day)
     refusal = _refusal(wheel, version, state, now, actor.store_tz)
     if refusal is not None:
         raise refusal
-    free = state.free_today < _free_allowed(session, member, version, day)
+    free = state.free_today < state.free_allowed
     cost = 0 if free else version.cost_points
     if cost > member.balance:
         raise _short(cost, member.balance)
