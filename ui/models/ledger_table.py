@@ -41,6 +41,11 @@ def kind_text(kind: str) -> str:
         "import": QCoreApplication.translate("LedgerTableModel", "Import"),
         "redeem": QCoreApplication.translate("LedgerTableModel", "Redemption"),
         "redeem_cancel": QCoreApplication.translate("LedgerTableModel", "Redemption cancelled"),
+        "signin": QCoreApplication.translate("LedgerTableModel", "Sign-in"),
+        "signin_makeup_cost": QCoreApplication.translate("LedgerTableModel", "Make-up sign-in"),
+        "signin_bonus": QCoreApplication.translate("LedgerTableModel", "Sign-in bonus"),
+        "wheel_cost": QCoreApplication.translate("LedgerTableModel", "Wheel spin"),
+        "wheel_prize": QCoreApplication.translate("LedgerTableModel", "Wheel prize"),
     }
     return words.get(kind, kind)
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 from pointsmall.ledger import EntryView
 
 from .. import i18n
+from ..models.ledger_table import kind_text
 
 GAIN = QColor("#1E8E5A")
 LOSS = QColor("#C0392B")
@@ -55,20 +56,7 @@ class RecentEntries(QTreeWidget):
             self.addTopLevelItem(item)
 
     def kind_words(self, kind: str) -> str:
-        words = {
-            "earn": self.tr("Purchase"),
-            "redeem": self.tr("Redemption"),
-            "redeem_cancel": self.tr("Redemption cancelled"),
-            "adjust": self.tr("Adjustment"),
-            "expire": self.tr("Expired"),
-            "refund_reversal": self.tr("Refund"),
-            "import": self.tr("Imported"),
-            "signin": self.tr("Sign-in"),
-            "wheel_cost": self.tr("Wheel spin"),
-            "wheel_prize": self.tr("Wheel prize"),
-            "task_reward": self.tr("Task reward"),
-        }
-        return words.get(kind, kind)
+        return kind_text(kind)  # one wording for the counter and the member's full ledger
 
     def reference_words(self, entry: EntryView) -> str:
         parts = [p for p in (entry.reference, entry.reason_category or "", entry.note) if p]
