@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,9 +90,10 @@ def earn_points(amount_fen: int, rules: Rules, tier: tiers.TierView, multipliers
     return numerator // denominator
 
 
-# What a repeated receipt is answered from; built once, run by every award.
+# What a repeated receipt is answered from, and the purchase's own row; built once, run by every award.
 _PREVIOUS_RECEIPT = select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_fen, Purchase.points) \
     .where(Purchase.store_id == bindparam("store"), Purchase.receipt_no == bindparam("receipt"))
+_INSERT_PURCHASE = insert(Purchase)
 
 
 def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, receipt_no: str, amount_fen: int,
@@ -120,21 +121,25 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             # share is added below (its amount, or on the points basis the points it earns now).
             growth_before = tiers.growth(session, member.id, rules,
                                          tiers.window_start(day, actor.store_tz, rules.tier_window_months))
-            purchase = Purchase(id=new_id(), store_id=actor.store_id, receipt_no=receipt_no, member_id=member.id,
-                                amount_fen=amount_fen, points=points, staff_id=actor.staff_id, occurred_at=now,
-                                business_day=day)
-            session.add(purchase)
-            session.flush()
+            # Written at once (a plain INSERT, not an ORM flush): the entry below refers to it, and a
+            # receipt another till recorded a moment ago fails here, as a flush would.
+            purchase_id = new_id()
+            session.connection().execute(_INSERT_PURCHASE, dict(
+                id=purchase_id, store_id=actor.store_id, receipt_no=receipt_no, member_id=member.id,
+                amount_fen=amount_fen, points=points, staff_id=actor.staff_id, occurred_at=now, business_day=day))
             if points > 0:
                 ledger.post(session, member, actor, kind=EntryKind.EARN, points=points, now=now,
                             expires_on=ledger.lot_expiry(day, rules.expiry_months), reference=receipt_no,
-                            purchase_id=purchase.id, note=" × ".join(c.name for c in active))
+                            purchase_id=purchase_id, note=" × ".join(c.name for c in active))
             value = growth_before + (points if rules.tier_basis == "points" else amount_fen)
             tiers.upgrade_if_qualified(session, member, ladder, value, actor, now)
             tier_after = tiers.effective_tier(member, ladder, day)
-            audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
-                         {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
-                          "points": points, "tier": tier_after.code}, now)
+            # The entry, its lot and the member's new balance are flushed with the audit record at
+            # commit (one flush, entries before lots as always), not in a flush of their own first.
+            with session.no_autoflush:
+                audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
+                             {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
+                              "points": points, "tier": tier_after.code}, now)
             return AwardResult(member.id, member.name, receipt_no, amount_fen, points, member.balance, tier_before,
                                tier_after, tuple(c.name for c in active), False)
     except IntegrityError:
