@@ -83,7 +83,7 @@ class SqliteLoader:
         self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self.conn.execute(f"PRAGMA foreign_keys={'ON' if members <= ENFORCE_FOREIGN_KEYS_UP_TO else 'OFF'}")
         self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute(f"PRAGMA cache_size={-min(2_000_000, 64_000 + members * 2)}")  # KiB
+        self.conn.execute(f"PRAGMA cache_size={-min(1_000_000, 64_000 + members)}")  # KiB: at most 1 GB
         self.conn.execute("PRAGMA temp_store=MEMORY")
         try:  # needs the file to itself; with another connection open, the load simply stays in WAL mode
             self.conn.execute("PRAGMA journal_mode=MEMORY")

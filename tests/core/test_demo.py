@@ -191,3 +191,39 @@ def test_an_interrupted_large_load_keeps_the_schema_whole(sqlite_db, monkeypatch
     finally:
         conn.close()
     assert not [p for p in sqlite_db.sqlite_path.parent.iterdir() if p.name.startswith(".pointsmall-demo-")]
+
+
+def test_bulk_rows_are_stored_as_the_orm_stores_them(sqlite_db):
+    """Rows written with raw sqlite3 must read back exactly like rows the services write."""
+    demo.generate_demo(sqlite_db, 40, seed=8)
+    with sqlite_db.read() as session:
+        system = staff.system_actor(session)
+    made = members.create_member(sqlite_db, system, name="核对员", phone="13912345678")
+    conn = sqlite_db.write_engine.raw_connection()
+    try:
+        columns = "id, card_code, birthday, joined_on, consent, needs_review, tier_id, created_at, updated_at"
+
+        def shape(value: object) -> str:
+            text_ = str(value)
+            return type(value).__name__ + ":" + "".join("9" if c.isdigit() else "x" if c.isalpha() else c
+                                                         for c in text_)
+
+        service = conn.execute(f"SELECT {columns} FROM members WHERE id = ?", (made.id.hex,)).fetchone()
+        loaded = conn.execute(f"SELECT {columns} FROM members WHERE phone != '13912345678' "
+                              "AND birthday IS NOT NULL LIMIT 1").fetchone()
+        assert [shape(v)[:4] for v in loaded] == [shape(v)[:4] for v in service[:2]] + \
+            ["str:", "str:", "int:", "int:", "int:", "str:", "str:"]
+        for value in (loaded[7], loaded[8], service[7], service[8]):  # naive UTC with microseconds
+            assert shape(value) == "str:9999-99-99 99:99:99.999999"
+        for value in (loaded[2], loaded[3], service[3]):
+            assert shape(value) == "str:9999-99-99"
+        assert len(loaded[0]) == len(service[0]) == 32 and int(loaded[0], 16) >> 76 & 0xF == 7  # UUIDv7 hex
+        entry = conn.execute("SELECT id, member_id, occurred_at, business_day, purchase_id FROM point_entries "
+                             "WHERE kind = 'earn' LIMIT 1").fetchone()
+        assert all(len(v) == 32 for v in (entry[0], entry[1], entry[4]))
+        assert shape(entry[2]) == "str:9999-99-99 99:99:99.999999" and shape(entry[3]) == "str:9999-99-99"
+    finally:
+        conn.close()
+    with sqlite_db.read() as session:  # and the ORM reads them back as aware UTC datetimes and UUIDs
+        m = session.scalars(select(Member).where(Member.phone != "13912345678").limit(1)).one()
+        assert m.created_at.tzinfo is not None and m.id.version == 7
