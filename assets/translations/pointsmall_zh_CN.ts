@@ -1796,6 +1796,26 @@ Drop an image here.</source>
         <translation>取消兑换</translation>
     </message>
     <message>
+        <source>Sign-in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Make-up sign-in</source>
+        <translation>补签</translation>
+    </message>
+    <message>
+        <source>Sign-in bonus</source>
+        <translation>签到奖励</translation>
+    </message>
+    <message>
+        <source>Wheel spin</source>
+        <translation>大转盘抽奖</translation>
+    </message>
+    <message>
+        <source>Wheel prize</source>
+        <translation>大转盘奖品</translation>
+    </message>
+    <message>
         <source>Goodwill</source>
         <translation>补偿</translation>
     </message>
@@ -2345,50 +2365,6 @@ What did you check?</source>
     <message>
         <source>Reference / note</source>
         <translation>单号 / 备注</translation>
-    </message>
-    <message>
-        <source>Purchase</source>
-        <translation>消费积分</translation>
-    </message>
-    <message>
-        <source>Redemption</source>
-        <translation>积分兑换</translation>
-    </message>
-    <message>
-        <source>Redemption cancelled</source>
-        <translation>取消兑换</translation>
-    </message>
-    <message>
-        <source>Adjustment</source>
-        <translation>手动调整</translation>
-    </message>
-    <message>
-        <source>Expired</source>
-        <translation>积分过期</translation>
-    </message>
-    <message>
-        <source>Refund</source>
-        <translation>退款扣回</translation>
-    </message>
-    <message>
-        <source>Imported</source>
-        <translation>批量导入</translation>
-    </message>
-    <message>
-        <source>Sign-in</source>
-        <translation>签到</translation>
-    </message>
-    <message>
-        <source>Wheel spin</source>
-        <translation>大转盘抽奖</translation>
-    </message>
-    <message>
-        <source>Wheel prize</source>
-        <translation>大转盘奖品</translation>
-    </message>
-    <message>
-        <source>Task reward</source>
-        <translation>任务奖励</translation>
     </message>
     <message>
         <source>valid to {date}</source>
