@@ -1,7 +1,7 @@
 """The main window: navigation on the left, pages in the middle, a status bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
 from pointsmall.staff import Permission
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         store = QLabel(self.tr("Store: {name} ({code})").format(name=actor.store_name, code=actor.store_id),
                        objectName="statusStore")
-        role = _role_name(self, actor.role.value)
+        role = _role_name(actor.role.value)
         who = QLabel(self.tr("Staff: {name} · {role}").format(name=actor.display_name, role=role),
                      objectName="statusStaff")
         database = QLabel(self.tr("Database: {db}").format(db=self.ctx.db.describe()), objectName="statusDatabase")
@@ -78,13 +78,12 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(self._names.index(name))
 
 
-def _role_name(widget: QWidget, role: str) -> str:
+def _role_name(role: str) -> str:
+    # An explicit context: lupdate cannot tell which class a module-level function's tr() belongs to.
     names = {
-        "cashier": widget.tr("Cashier"),
-        "supervisor": widget.tr("Supervisor"),
-        "operator": widget.tr("Operator"),
-        "admin": widget.tr("Administrator"),
+        "cashier": QCoreApplication.translate("MainWindow", "Cashier"),
+        "supervisor": QCoreApplication.translate("MainWindow", "Supervisor"),
+        "operator": QCoreApplication.translate("MainWindow", "Operator"),
+        "admin": QCoreApplication.translate("MainWindow", "Administrator"),
     }
     return names.get(role, role)
-
-

@@ -1941,6 +1941,22 @@ Drop an image here.</source>
         <source>Phone numbers are masked</source>
         <translation>手机号已脱敏显示</translation>
     </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>运营</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
 </context>
 <context>
     <name>MallMemberStrip</name>
@@ -3284,25 +3300,6 @@ What did you check?</source>
     <message>
         <source>Expired</source>
         <translation>已过期</translation>
-    </message>
-</context>
-<context>
-    <name>widget</name>
-    <message>
-        <source>Cashier</source>
-        <translation>收银员</translation>
-    </message>
-    <message>
-        <source>Supervisor</source>
-        <translation>店长</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>运营</translation>
-    </message>
-    <message>
-        <source>Administrator</source>
-        <translation>管理员</translation>
     </message>
 </context>
 </TS>
