@@ -209,3 +209,39 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("DomainError", "Segment {n}'s coupon needs a face value of ¥0.01 to ¥100,000."),
     QT_TRANSLATE_NOOP("DomainError", "Segment {n}'s coupon must stay valid for 1 to 3,650 days."),
 ]
+
+# Words a refusal carries in its values: "Your role ({role}) may not {action}."
+ROLES = [
+    QT_TRANSLATE_NOOP("Role", 'cashier'),
+    QT_TRANSLATE_NOOP("Role", 'supervisor'),
+    QT_TRANSLATE_NOOP("Role", 'operator'),
+    QT_TRANSLATE_NOOP("Role", 'admin'),
+]
+PERMISSIONS = [
+    QT_TRANSLATE_NOOP("Permission", 'view members'),
+    QT_TRANSLATE_NOOP("Permission", 'register members'),
+    QT_TRANSLATE_NOOP("Permission", 'edit members'),
+    QT_TRANSLATE_NOOP("Permission", 'freeze or unfreeze members'),
+    QT_TRANSLATE_NOOP("Permission", 'see full phone numbers'),
+    QT_TRANSLATE_NOOP("Permission", 'award points for purchases'),
+    QT_TRANSLATE_NOOP("Permission", 'refund purchases'),
+    QT_TRANSLATE_NOOP("Permission", 'adjust points'),
+    QT_TRANSLATE_NOOP("Permission", 'approve large adjustments'),
+    QT_TRANSLATE_NOOP("Permission", 'import bulk adjustments'),
+    QT_TRANSLATE_NOOP("Permission", 'run point expiry'),
+    QT_TRANSLATE_NOOP("Permission", 'clear review flags'),
+    QT_TRANSLATE_NOOP("Permission", "set a member's tier by hand"),
+    QT_TRANSLATE_NOOP("Permission", 'configure tiers'),
+    QT_TRANSLATE_NOOP("Permission", 'run the tier evaluation'),
+    QT_TRANSLATE_NOOP("Permission", 'configure campaigns'),
+    QT_TRANSLATE_NOOP("Permission", 'configure earning rules'),
+    QT_TRANSLATE_NOOP("Permission", 'manage staff accounts'),
+    QT_TRANSLATE_NOOP("Permission", 'redeem catalog items'),
+    QT_TRANSLATE_NOOP("Permission", 'write off vouchers'),
+    QT_TRANSLATE_NOOP("Permission", 'cancel redemptions'),
+    QT_TRANSLATE_NOOP("Permission", 'manage the catalog'),
+    QT_TRANSLATE_NOOP("Permission", 'record stock changes'),
+    QT_TRANSLATE_NOOP("Permission", 'sign members in'),
+    QT_TRANSLATE_NOOP("Permission", 'spin the wheel for members'),
+    QT_TRANSLATE_NOOP("Permission", 'configure sign-in and wheels'),
+]

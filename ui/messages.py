@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from pointsmall.errors import DomainError
+from pointsmall.errors import DomainError, PermissionDenied
 
 CONTEXT = "DomainError"
 
@@ -17,8 +17,12 @@ CONTEXT = "DomainError"
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         template = QCoreApplication.translate(CONTEXT, exc.template)
+        params = dict(exc.params)
+        if isinstance(exc, PermissionDenied):  # the role and the action are words too
+            params["role"] = QCoreApplication.translate("Role", str(params.get("role", "")))
+            params["action"] = QCoreApplication.translate("Permission", str(params.get("action", "")))
         try:
-            return template.format(**exc.params)
+            return template.format(**params)
         except (KeyError, IndexError, ValueError):
             return exc.message
     return QCoreApplication.translate(

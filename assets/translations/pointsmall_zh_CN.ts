@@ -2354,6 +2354,113 @@ What did you check?</source>
     </message>
 </context>
 <context>
+    <name>Permission</name>
+    <message>
+        <source>view members</source>
+        <translation>查看会员</translation>
+    </message>
+    <message>
+        <source>register members</source>
+        <translation>登记新会员</translation>
+    </message>
+    <message>
+        <source>edit members</source>
+        <translation>修改会员资料</translation>
+    </message>
+    <message>
+        <source>freeze or unfreeze members</source>
+        <translation>冻结或解冻会员</translation>
+    </message>
+    <message>
+        <source>see full phone numbers</source>
+        <translation>查看完整手机号</translation>
+    </message>
+    <message>
+        <source>award points for purchases</source>
+        <translation>消费发放积分</translation>
+    </message>
+    <message>
+        <source>refund purchases</source>
+        <translation>办理退货退款</translation>
+    </message>
+    <message>
+        <source>adjust points</source>
+        <translation>手动调整积分</translation>
+    </message>
+    <message>
+        <source>approve large adjustments</source>
+        <translation>审批大额调整</translation>
+    </message>
+    <message>
+        <source>import bulk adjustments</source>
+        <translation>批量导入积分调整</translation>
+    </message>
+    <message>
+        <source>run point expiry</source>
+        <translation>执行积分过期</translation>
+    </message>
+    <message>
+        <source>clear review flags</source>
+        <translation>解除待审核标记</translation>
+    </message>
+    <message>
+        <source>set a member&apos;s tier by hand</source>
+        <translation>手动设置会员等级</translation>
+    </message>
+    <message>
+        <source>configure tiers</source>
+        <translation>设置会员等级</translation>
+    </message>
+    <message>
+        <source>run the tier evaluation</source>
+        <translation>执行等级评定</translation>
+    </message>
+    <message>
+        <source>configure campaigns</source>
+        <translation>设置积分活动</translation>
+    </message>
+    <message>
+        <source>configure earning rules</source>
+        <translation>设置积分规则</translation>
+    </message>
+    <message>
+        <source>manage staff accounts</source>
+        <translation>管理员工账号</translation>
+    </message>
+    <message>
+        <source>redeem catalog items</source>
+        <translation>兑换积分商品</translation>
+    </message>
+    <message>
+        <source>write off vouchers</source>
+        <translation>核销券码</translation>
+    </message>
+    <message>
+        <source>cancel redemptions</source>
+        <translation>取消兑换</translation>
+    </message>
+    <message>
+        <source>manage the catalog</source>
+        <translation>管理商品</translation>
+    </message>
+    <message>
+        <source>record stock changes</source>
+        <translation>登记库存变动</translation>
+    </message>
+    <message>
+        <source>sign members in</source>
+        <translation>为会员签到</translation>
+    </message>
+    <message>
+        <source>spin the wheel for members</source>
+        <translation>为会员抽大转盘</translation>
+    </message>
+    <message>
+        <source>configure sign-in and wheels</source>
+        <translation>设置签到和大转盘</translation>
+    </message>
+</context>
+<context>
     <name>ReasonDialog</name>
     <message>
         <source>At least 2 characters</source>
@@ -2546,6 +2653,25 @@ What did you check?</source>
     <message>
         <source>Open</source>
         <translation>未核销</translation>
+    </message>
+</context>
+<context>
+    <name>Role</name>
+    <message>
+        <source>cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>运营</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
     </message>
 </context>
 <context>

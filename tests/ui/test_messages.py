@@ -25,3 +25,16 @@ def test_error_text_fills_the_template(qapp):
 
 def test_unexpected_errors_are_shown_not_swallowed(qapp):
     assert "RuntimeError" in error_text(RuntimeError("disk full"))
+
+
+def test_permission_refusals_name_the_role_and_action_in_chinese(qapp):
+    """Translator's report: refusals read "当前角色（supervisor）无权执行：manage the catalog"."""
+    from pointsmall.errors import PermissionDenied
+    from ui import i18n
+
+    i18n.install_language("zh_CN")
+    try:
+        text = error_text(PermissionDenied(role="supervisor", action="manage the catalog"))
+    finally:
+        i18n.install_language("en")
+    assert "店长" in text and "管理商品" in text and "supervisor" not in text
