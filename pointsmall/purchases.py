@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from . import audit, campaigns, ledger, tiers
 from .clock import business_day, utc_now
