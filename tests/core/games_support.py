@@ -12,20 +12,18 @@ make-up may not fill a day before a member joined.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from argon2 import PasswordHasher
 
-from pointsmall import check, signin, staff, wheel_setup
+from pointsmall import check, signin, wheel_setup
 from pointsmall.db import Database
-from pointsmall.staff import Actor, Role
 from pointsmall.wheel_setup import SegmentDraft, WheelDraft
 
-from ..conftest import _pg_admin, _pg_url, make_actor, make_sqlite
+from ..conftest import make_sqlite
+from .support import Crew, module_pg_database, staff_crew
 
 SHANGHAI = ZONE = "Asia/Shanghai"
 _SOON = date.today() + timedelta(days=21)
@@ -33,38 +31,7 @@ MONDAY = _SOON + timedelta(days=(7 - _SOON.weekday()) % 7)  # a Monday weeks aft
 MONTH = (_SOON.replace(day=1) + timedelta(days=40)).replace(day=1)  # the first of a month after that
 
 
-@dataclass(frozen=True)
-class Games:
-    db: Database
-    system: Actor
-    cashier: Actor
-    supervisor: Actor
-    operator: Actor
-    admin: Actor
-
-
-def _actors(db: Database) -> Games:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        with db.read() as session:
-            system = staff.system_actor(session)
-        return Games(db, system, *(make_actor(db, role) for role in
-                                   (Role.CASHIER, Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)))
-
-
-def open_pg(template: str) -> tuple[Database, str]:
-    from pointsmall import bootstrap
-
-    name = f"pointsmall_g_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return bootstrap.prepare(_pg_url(name)), name
-
-
-def drop_pg(db: Database, name: str) -> None:
-    db.dispose()
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+Games = Crew
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -72,12 +39,11 @@ def games(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """One database per module and backend, with a staff member of every role."""
     if request.param == "sqlite":
         db = make_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("games"))
-        yield _actors(db)
+        yield staff_crew(db)
         db.dispose()
         return
-    db, name = open_pg(request.getfixturevalue("pg_template"))
-    yield _actors(db)
-    drop_pg(db, name)
+    with module_pg_database(request.getfixturevalue("pg_template"), "g") as db:
+        yield staff_crew(db)
 
 
 @pytest.fixture(autouse=True)

@@ -13,58 +13,30 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from pointsmall import bootstrap, catalog, check, purchases, staff
+from pointsmall import catalog, check, purchases
 from pointsmall.catalog import ItemDraft, ItemView
 from pointsmall.db import Database
 from pointsmall.models import PointLot, StockEntry
-from pointsmall.staff import Actor, Role
 
-from ..conftest import _pg_admin, _pg_url, make_actor, make_sqlite
-from .support import new_member, unique_phone
+from ..conftest import make_sqlite
+from .support import Crew, module_pg_database, new_member, staff_crew, unique_phone
 
 _skus = itertools.count(1)
 _receipts = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class Mall:
-    db: Database
-    system: Actor
-    cashier: Actor
-    supervisor: Actor
-    operator: Actor
-    admin: Actor
-
-
-def _actors(db: Database) -> Mall:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        with db.read() as session:
-            system = staff.system_actor(session)
-        return Mall(db, system, *(make_actor(db, role) for role in
-                                  (Role.CASHIER, Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)))
+Mall = Crew
 
 
 @contextmanager
 def _pg_database(request: pytest.FixtureRequest) -> Iterator[Database]:
-    template = request.getfixturevalue("pg_template")
-    name = f"pointsmall_m_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    db = bootstrap.prepare(_pg_url(name))
-    try:
+    with module_pg_database(request.getfixturevalue("pg_template"), "m") as db:
         yield db
-    finally:
-        db.dispose()
-        with _pg_admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -72,18 +44,18 @@ def mall(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     """One database per module and backend, with a staff member of every role."""
     if request.param == "sqlite":
         db = make_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("mall"))
-        yield _actors(db)
+        yield staff_crew(db)
         db.dispose()
         return
     with _pg_database(request) as db:
-        yield _actors(db)
+        yield staff_crew(db)
 
 
 @pytest.fixture(scope="module")
 def pg_mall(request: pytest.FixtureRequest) -> Iterator[Mall]:
     """One PostgreSQL database for a module (the concurrency tests)."""
     with _pg_database(request) as db:
-        yield _actors(db)
+        yield staff_crew(db)
 
 
 def new_sku() -> str:

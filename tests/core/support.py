@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from pointsmall import check, members
@@ -91,3 +95,52 @@ def drop_append_only_trigger(db: Database, table: str) -> None:
         else:
             session.execute(text(f"DROP TRIGGER {table}_no_update"))
             session.execute(text(f"DROP TRIGGER {table}_no_delete"))
+
+
+# -- a database shared by a test module, with a staff member of every role ----
+
+@dataclass(frozen=True)
+class Crew:
+    """A database and one actor per role (the mall and games tests share one per module)."""
+
+    db: Database
+    system: Actor
+    cashier: Actor
+    supervisor: Actor
+    operator: Actor
+    admin: Actor
+
+
+def staff_crew(db: Database) -> Crew:
+    from argon2 import PasswordHasher
+
+    from pointsmall import staff
+    from pointsmall.staff import Role
+
+    from ..conftest import make_actor
+
+    with pytest.MonkeyPatch.context() as mp:  # module-scoped: the per-test fast-hashing fixture is not active
+        mp.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        with db.read() as session:
+            system = staff.system_actor(session)
+        return Crew(db, system, *(make_actor(db, role) for role in
+                                  (Role.CASHIER, Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN)))
+
+
+@contextmanager
+def module_pg_database(template: str, prefix: str) -> Iterator[Database]:
+    """A PostgreSQL database cloned from the migrated template, dropped afterwards."""
+    from pointsmall import bootstrap
+
+    from ..conftest import _pg_admin, _pg_url
+
+    name = f"pointsmall_{prefix}_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    db = bootstrap.prepare(_pg_url(name))
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

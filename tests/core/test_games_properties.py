@@ -29,7 +29,8 @@ from pointsmall.models import Member, PointEntry, PointLot
 from pointsmall.wheel import SpinRefusal
 
 from ..conftest import make_sqlite
-from .games_support import MONDAY, drop_pg, local, open_pg, seg, simple_wheel
+from .games_support import MONDAY, local, seg, simple_wheel
+from .support import module_pg_database
 
 TZ = "Asia/Shanghai"
 
@@ -176,10 +177,7 @@ def test_games_keep_the_ledger_invariants_on_sqlite(sqlite_template: Path, tmp_p
 
 @pytest.mark.postgres
 def test_games_keep_the_ledger_invariants_on_postgresql(pg_template: str) -> None:
-    db, name = open_pg(pg_template)
-    try:
+    with module_pg_database(pg_template, "g") as db:
         machine = type("PostgresGamesMachine", (GamesMachine,), {"db": db})
         run_state_machine_as_test(machine, settings=_settings(4, 15))
-    finally:
-        drop_pg(db, name)
 
