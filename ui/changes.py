@@ -10,4 +10,6 @@ class Changes(QObject):
     catalog_changed = Signal()  # items, images or stock changed
     members_changed = Signal()  # members were added (the members table recounts)
     settings_changed = Signal()  # tiers, rules, campaigns or staff changed
+    games_changed = Signal()  # sign-in rules, wheels, tasks or abuse rules changed
+    reviews_changed = Signal()  # a review case was opened, approved or rejected (the queue count changes)
     language_changed = Signal(str)  # the interface language was switched: the main window rebuilds itself
