@@ -1,9 +1,10 @@
 """The database tables, in SQLAlchemy 2.x declarative style, one module per area.
 
 ``base`` (the declarative base, naming convention, UUID and UTC types),
-``core`` (stores, staff, members, ledger, tiers, audit), ``mall`` and
-``games``. Importing this package registers every table on ``Base.metadata``
-(what Alembic and the tests compare against). Records that will later sync
+``core`` (stores, staff, members, ledger, tiers, audit), ``mall``,
+``games`` and ``tasks`` (tasks, referrals, risk rules, the review queue).
+Importing this package registers every table on ``Base.metadata`` (what
+Alembic and the tests compare against). Records that will later sync
 carry a UUIDv7 id made where the event happened, the store, and UTC
 timestamps. Money is integer fen.
 """
@@ -51,6 +52,17 @@ from .games import (
     PrizeVoucherWriteOff,
     GAMES_APPEND_ONLY_TABLES,
 )
+from .tasks import (
+    Task,
+    TaskClaim,
+    ReferralCode,
+    Referral,
+    RiskRule,
+    ReviewCase,
+    ReviewSubject,
+    ReviewDecision,
+    TASKS_APPEND_ONLY_TABLES,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -91,4 +103,13 @@ __all__ = [
     "PrizeVoucher",
     "PrizeVoucherWriteOff",
     "GAMES_APPEND_ONLY_TABLES",
+    "Task",
+    "TaskClaim",
+    "ReferralCode",
+    "Referral",
+    "RiskRule",
+    "ReviewCase",
+    "ReviewSubject",
+    "ReviewDecision",
+    "TASKS_APPEND_ONLY_TABLES",
 ]
