@@ -10,8 +10,15 @@
     pointsmall [--db URL] catalog export FILE.csv|FILE.xlsx
     pointsmall [--db URL] staff add --username U --role R [--display-name NAME] [--store CODE]
 
-The database is ``--db``, else ``POINTSMALL_DB``, else the default SQLite
-file; it is migrated (an SQLite file is backed up first) before any command.
+Every command also takes ``--mode standalone|online|offline``, ``--chain URL``
+and ``--store CODE`` (see below).
+
+The database follows the deployment (pointsmall/config.py): ``--mode``
+standalone (``--db``, else ``POINTSMALL_DB``, else the default SQLite file),
+online (the chain's PostgreSQL, ``--chain``) or offline (this store's local
+replica; ``--chain`` and ``--store`` say where it syncs), each option else
+its environment variable, else the config file. The database is migrated (an
+SQLite file is backed up first) before any command.
 Jobs act as the built-in ``system`` account. Exit status: 0 done, 1 ``check``
 or a dry run found problems, 2 a refusal the user can fix (the message says
 what), never a traceback for those. The desktop client's own entry point
@@ -31,7 +38,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from . import bootstrap, check, ledger, staff, tiers
+from . import bootstrap, check, config, ledger, staff, tiers
 from .db import Database
 from .errors import DomainError
 
@@ -65,9 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_option = argparse.ArgumentParser(add_help=False)
     db_option.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
                            help="database URL or SQLite file URL (default: $POINTSMALL_DB, then the user data file)")
+    _deployment_options(db_option, argparse.SUPPRESS)
+    # `staff add --store` names the account's store, which is this store's code too: same option, same dest.
+    staff_option = argparse.ArgumentParser(add_help=False)
+    staff_option.add_argument("--db", default=argparse.SUPPRESS, metavar="URL", help="database URL")
+    _deployment_options(staff_option, argparse.SUPPRESS, store=False)
     parser = argparse.ArgumentParser(prog="pointsmall", description="Points mall (积分商城): headless commands.")
     parser.add_argument("--db", default=None, metavar="URL",
                         help="database URL (default: $POINTSMALL_DB, then the SQLite file in the user data folder)")
+    _deployment_options(parser, None)
     parser.add_argument("--self-test", action="store_true", help="check the desktop client starts (GUI only)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -110,13 +123,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     staff_cmd = commands.add_parser("staff", parents=[db_option], help="staff accounts")
     staff_sub = staff_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = staff_sub.add_parser("add", parents=[db_option],
+    add = staff_sub.add_parser("add", parents=[staff_option],
                                help=f"add an account; the password comes from ${PASSWORD_ENV} or is asked twice")
     add.add_argument("--username", required=True)
     add.add_argument("--role", required=True, choices=[r.value for r in staff.Role])
     add.add_argument("--display-name", default="")
     add.add_argument("--store", default=None, metavar="CODE", help="store code (default: the first store)")
     return parser
+
+
+def _deployment_options(parser: argparse.ArgumentParser, default: object, store: bool = True) -> None:
+    parser.add_argument("--mode", default=default, choices=[m.value for m in config.Mode],
+                        help="standalone, online or offline (default: $POINTSMALL_MODE, the config file, standalone)")
+    parser.add_argument("--chain", default=default, metavar="URL",
+                        help="the chain's PostgreSQL (default: $POINTSMALL_CHAIN, then the config file)")
+    if store:
+        parser.add_argument("--store", default=default, metavar="CODE",
+                            help="this store's code in offline mode (default: $POINTSMALL_STORE, then the config file)")
+
+
+def deployment(args: argparse.Namespace) -> config.Deployment:
+    """The mode, chain and store for this run: options > environment > config file > default."""
+    return config.load(mode=getattr(args, "mode", None), chain=getattr(args, "chain", None),
+                       store=getattr(args, "store", None), db=getattr(args, "db", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,12 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open(args: argparse.Namespace) -> Database:
-    url = getattr(args, "db", None)
+    url = deployment(args).database_url()
     try:
         if args.command == "db":
             return Database.open(url)
         return bootstrap.prepare(url)
     except (OperationalError, ArgumentError) as error:
+        explained = config.explain_connection_error(error, url)  # HQ unreachable, wrong password...
+        if isinstance(explained, DomainError):
+            raise explained from None
         raise UsageError(f"cannot open the database: {getattr(error, 'orig', None) or error}") from None
 
 

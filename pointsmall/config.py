@@ -330,6 +330,15 @@ def check_connection(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> ChainSta
         engine.dispose()
 
 
+def explain_connection_error(error: BaseException, url: str) -> BaseException:
+    """A store manager's words for a failure to open ``url`` (the chain's); other errors as they are."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(error, DBAPIError) and make_url(url).get_backend_name() == "postgresql":
+        return _connect_problem(str(error.orig or error), make_url(url))
+    return error
+
+
 def _connect_problem(detail: str, url: object) -> ConfigError:
     """Turn libpq's words into a store manager's."""
     parsed = make_url(str(url)) if not hasattr(url, "host") else url

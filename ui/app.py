@@ -14,7 +14,7 @@ import qasync
 from PySide6.QtCore import QDir, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from pointsmall import bootstrap, staff
+from pointsmall import bootstrap, config, staff
 from pointsmall.db import Database
 from pointsmall.staff import Actor
 
@@ -98,12 +98,17 @@ class MainWindowKeeper(QObject):
         window.deleteLater()
 
 
-def run(url: str | None, language: str | None = None) -> int:
+def run(url: str | None, language: str | None = None, *, mode: str | None = None, chain: str | None = None,
+        store: str | None = None) -> int:
     app = make_application()
     language = i18n.install_language(language or i18n.saved_language())
+    deployment: config.Deployment | None = None
     try:
-        db = bootstrap.prepare(url)
+        deployment = config.load(mode=mode, chain=chain, store=store, db=url)
+        db = bootstrap.prepare(deployment.database_url())
     except Exception as exc:
+        if deployment is not None:  # HQ unreachable, wrong password...: said in a store manager's words
+            exc = config.explain_connection_error(exc, deployment.database_url())
         QMessageBox.critical(None, "pointsmall", app.translate("App", "The database could not be opened:\n{error}")
                              .format(error=error_text(exc)))
         return 1

@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         return cli_main(argv)
     parser = argparse.ArgumentParser(prog="pointsmall", description="pointsmall points mall desktop client")
     parser.add_argument("--db", help="database URL (default: POINTSMALL_DB, else the embedded SQLite file)")
+    parser.add_argument("--mode", choices=["standalone", "online", "offline"],
+                        help="how this desktop runs (default: POINTSMALL_MODE, else the saved setting, else standalone)")
+    parser.add_argument("--chain", metavar="URL", help="the chain's PostgreSQL for the online and offline modes")
+    parser.add_argument("--store", metavar="CODE", help="this store's code in the offline mode")
     parser.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
     parser.add_argument("--self-test", action="store_true", help="check this installation headless and exit")
     args = parser.parse_args(argv)
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_self_test()
     from .app import run
 
-    return run(args.db, args.lang)
+    return run(args.db, args.lang, mode=args.mode, chain=args.chain, store=args.store)
 
 
 if __name__ == "__main__":

@@ -219,3 +219,24 @@ def test_schema_empty_too_old_and_too_new(empty_pg: str) -> None:
         assert head in refused.value.message
     finally:
         db.dispose()
+
+
+def test_the_command_line_follows_the_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from pointsmall import cli
+
+    monkeypatch.setenv("POINTSMALL_CONFIG", str(tmp_path / "pointsmall.toml"))
+    for name in config.ENV.values():
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["check", "--mode", "online"]) == cli.EXIT_REFUSED
+    assert "Enter the address of the chain's database" in capsys.readouterr().err
+    assert cli.main(["--mode", "online", "--chain", "postgresql://pos:s3cret@127.0.0.1:1/chain", "check"]) \
+        == cli.EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "HQ's server 127.0.0.1:1 refused the connection" in err
+    local = tmp_path / "store.db"
+    assert cli.main(["check", "--db", f"sqlite:///{local}"]) == cli.EXIT_OK
+    assert local.exists()
+    config.save(Deployment(Mode.STANDALONE, db=f"sqlite:///{tmp_path / 'saved.db'}"))
+    assert cli.main(["check"]) == cli.EXIT_OK
+    assert (tmp_path / "saved.db").exists()
