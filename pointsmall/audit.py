@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from .errors import IntegrityViolation
 from .ids import new_id
 from .models import AuditHead, AuditRecord
 
@@ -34,48 +35,66 @@ def _canonical(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _digest(prev_hash: str, record: AuditRecord) -> str:
+def _digest(prev_hash: str, store_id: str, seq: int, occurred_at: datetime, staff_id: object, action: str,
+            entity: str, entity_id: str, before: str | None, after: str | None) -> str:
     body = "\x1f".join(
         [
             prev_hash,
-            record.store_id,
-            str(record.seq),
+            store_id,
+            str(seq),
             # In UTC: the database gives instants back in UTC whatever offset they were written with.
-            record.occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
-            str(record.staff_id),
-            record.action,
-            record.entity,
-            record.entity_id,
-            record.before or "",
-            record.after or "",
+            occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            str(staff_id),
+            action,
+            entity,
+            entity_id,
+            before or "",
+            after or "",
         ]
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _record_digest(prev_hash: str, rec: AuditRecord) -> str:
+    return _digest(prev_hash, rec.store_id, rec.seq, rec.occurred_at, rec.staff_id, rec.action, rec.entity,
+                   rec.entity_id, rec.before, rec.after)
+
+
+# Plain statements on the tables, built once: every change in the app appends a record, so the
+# append is three indexed statements (lock the head, insert the record, move the head) with no
+# ORM objects or unit-of-work flush. Run through ``session.execute`` so session hooks see them.
+_HEADS = AuditHead.__table__
+_LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.staff_id == bindparam("staff")).with_for_update()
+_NEW_HEAD = insert(_HEADS)
+_INSERT_RECORD = insert(AuditRecord.__table__)
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.staff_id == bindparam("staff"), _HEADS.c.seq == bindparam("prev_seq")) \
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
 def record(session: Session, actor: "Actor", action: str, entity: str, entity_id: object,
            before: dict[str, Any] | None, after: dict[str, Any] | None, now: datetime) -> None:
-    """Append one record to the actor's store chain, in the caller's transaction."""
-    head = session.get(AuditHead, actor.staff_id, with_for_update=True)
+    """Append one record to the actor's chain, in the caller's transaction."""
+    if session.new and any(isinstance(obj, AuditHead) for obj in session.new):
+        session.flush()  # a chain head made in this transaction (a new account) must be in the table first
+    staff_id = actor.staff_id
+    head = session.execute(_LOCK_HEAD, {"staff": staff_id}).first()
     if head is None:  # made with the account; this covers accounts from before that
-        head = AuditHead(staff_id=actor.staff_id, seq=0, hash=GENESIS)
-        session.add(head)
-    rec = AuditRecord(
-        id=new_id(),
-        store_id=actor.store_id,
-        seq=head.seq + 1,
-        occurred_at=now,
-        staff_id=actor.staff_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=_canonical(before),
-        after=_canonical(after),
-        prev_hash=head.hash,
-    )
-    rec.hash = _digest(head.hash, rec)
-    session.add(rec)
-    head.seq, head.hash = rec.seq, rec.hash
+        session.execute(_NEW_HEAD, {"staff_id": staff_id, "seq": 0, "hash": GENESIS})
+        prev_seq, prev_hash = 0, GENESIS
+    else:
+        prev_seq, prev_hash = head
+    seq, entity_key = prev_seq + 1, str(entity_id)
+    before_text, after_text = _canonical(before), _canonical(after)
+    digest = _digest(prev_hash, actor.store_id, seq, now, staff_id, action, entity, entity_key, before_text,
+                     after_text)
+    session.execute(_INSERT_RECORD, {
+        "id": new_id(), "store_id": actor.store_id, "seq": seq, "occurred_at": now, "staff_id": staff_id,
+        "action": action, "entity": entity, "entity_id": entity_key, "before": before_text, "after": after_text,
+        "prev_hash": prev_hash, "hash": digest})
+    moved = session.execute(_MOVE_HEAD, {"staff": staff_id, "prev_seq": prev_seq, "new_seq": seq,
+                                         "new_hash": digest}).rowcount
+    if moved != 1:
+        raise IntegrityViolation(f"the audit chain head of {staff_id} moved while it was locked")
 
 
 @dataclass(frozen=True)
@@ -115,7 +134,7 @@ def verify_chain(session: Session, batch: int = 5000) -> list[str]:
                 if rec.seq != expected_seq:
                     problems.append(f"audit chain of {head.staff_id}: record {expected_seq} is missing")
                     expected_seq = rec.seq
-                if rec.prev_hash != prev or _digest(prev, rec) != rec.hash:
+                if rec.prev_hash != prev or _record_digest(prev, rec) != rec.hash:
                     problems.append(f"audit chain of {head.staff_id}: record {rec.seq} was altered")
                 prev, expected_seq, last = rec.hash, rec.seq + 1, rec.seq
             session.expunge_all()
