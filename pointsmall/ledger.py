@@ -19,8 +19,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .clock import add_months, business_day, end_of_month, utc_now
@@ -44,6 +45,8 @@ class EntryKind(str, enum.Enum):
     SIGNIN_BONUS = "signin_bonus"
     WHEEL_COST = "wheel_cost"
     WHEEL_PRIZE = "wheel_prize"
+    TASK_REWARD = "task_reward"
+    REVIEW_REVERSAL = "review_reversal"  # a supervisor rejected flagged earnings (reviews.py)
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,19 @@ class ExpiringPoints:
     expires_on: date
 
 
+# Built once: every award, redemption, sign-in and spin locks its member (``session.get`` with a
+# lock builds its query each time, at twice the cost).
+_LOCK_MEMBER = select(Member).where(Member.id == bindparam("member")).with_for_update()
+
+
 def lock_member(session: Session, member_id: uuid.UUID) -> Member:
     """The member row, locked for the rest of the transaction on PostgreSQL.
 
     SQLite needs no row lock: write transactions there hold the database's
     write lock from BEGIN IMMEDIATE.
     """
-    member = session.get(Member, member_id, with_for_update=True, populate_existing=True)
+    member = session.execute(_LOCK_MEMBER, {"member": member_id},
+                             execution_options={"populate_existing": True}).scalar_one_or_none()
     if member is None:
         raise NotFound("No such member.")
     return member
@@ -83,6 +92,52 @@ def lock_member(session: Session, member_id: uuid.UUID) -> Member:
 def lot_expiry(day: date, months: int) -> date:
     """Points earned on ``day`` stay valid to the end of the month ``months`` later."""
     return end_of_month(add_months(day, months))
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """The entry ``post`` appended, as written (the columns of ``point_entries``)."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    seq: int
+    kind: str
+    points: int
+    balance_after: int
+    reason_category: str | None
+    note: str
+    reference: str
+    purchase_id: uuid.UUID | None
+    staff_id: uuid.UUID
+    approved_by: uuid.UUID | None
+    store_id: str
+    occurred_at: datetime
+    business_day: date
+    idem_key: str | None
+
+
+# The ledger's statements, built once and run through ``session.execute`` (so session hooks see
+# every fact written) on the tables directly: an entry is one INSERT, its lot one more, the
+# member's projection one UPDATE; no ORM objects and no unit-of-work flush on the hot path.
+_ENTRIES, _LOTS, _DRAWS, _MEMBERS = (PointEntry.__table__, PointLot.__table__, LotDraw.__table__,
+                                     Member.__table__)
+_INSERT_ENTRY = insert(_ENTRIES)
+_INSERT_LOT = insert(_LOTS)
+_INSERT_DRAW = insert(_DRAWS)
+_OPEN_LOTS = select(_LOTS.c.id, _LOTS.c.remaining) \
+    .where(_LOTS.c.member_id == bindparam("member"), _LOTS.c.remaining > 0) \
+    .order_by(_LOTS.c.expires_on, _LOTS.c.id).with_for_update()
+_SET_REMAINING = update(_LOTS).where(_LOTS.c.id == bindparam("lot")).values(remaining=bindparam("left"))
+# The member's projection moves only from the sequence number read under its lock: a second
+# writer that got past the lock would change no row, and the append stops instead of forking.
+_MOVE_MEMBER = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member"),
+                                      _MEMBERS.c.last_entry_seq == bindparam("prev_seq"))
+_MOVE_BALANCE = _MOVE_MEMBER.values(balance=bindparam("balance"), last_entry_seq=bindparam("seq"),
+                                    updated_at=bindparam("now"))
+_MOVE_BALANCE_FLAGGED = _MOVE_MEMBER.values(balance=bindparam("balance"), last_entry_seq=bindparam("seq"),
+                                            updated_at=bindparam("now"), needs_review=True,
+                                            review_reason=bindparam("reason"))
+_EARNING_KINDS = frozenset((EntryKind.EARN, EntryKind.ADJUST, EntryKind.IMPORT))
 
 
 def post(
@@ -104,7 +159,8 @@ def post(
     prefer_lot: uuid.UUID | None = None,
     allow_negative: bool = False,
     review_reason: str = "",
-) -> PointEntry:
+    day: date | None = None,
+) -> PostedEntry:
     """Append one entry to a locked member's ledger and move the projections.
 
     ``allow_negative`` is for refunds: the points were already spent, so the
@@ -114,77 +170,96 @@ def post(
     A positive entry opens one lot expiring on ``expires_on``, or, with
     ``lots``, several lots of given sizes and expiries (a cancelled
     redemption gives points back with the expiry they had).
+
+    ``day`` is the business day of ``now`` at the actor's store when the
+    caller has it already. The member object is kept in step with what was
+    written (balance, sequence, review flag), so the caller reads the new
+    balance from it as before.
     """
     if points == 0:
         raise IntegrityViolation("a ledger entry must change the balance")
-    if member.status != "active" and kind in (EntryKind.EARN, EntryKind.ADJUST, EntryKind.IMPORT):
+    if member.status != "active" and kind in _EARNING_KINDS:
         raise MemberNotActive()
-    day = business_day(now, actor.store_tz)
-    entry = PointEntry(
-        id=new_id(), member_id=member.id, seq=member.last_entry_seq + 1, kind=kind.value, points=points,
-        balance_after=member.balance + points, reason_category=reason_category, note=note,
-        reference=reference, purchase_id=purchase_id, staff_id=actor.staff_id, approved_by=approved_by,
-        store_id=actor.store_id, occurred_at=now, business_day=day, idem_key=idem_key,
+    balance, prev_seq = member.balance, member.last_entry_seq
+    entry = PostedEntry(
+        new_id(), member.id, prev_seq + 1, kind.value, points, balance + points, reason_category, note, reference,
+        purchase_id, actor.staff_id, approved_by, actor.store_id, now,
+        day if day is not None else business_day(now, actor.store_tz), idem_key,
     )
-    session.add(entry)
+    # The entry first: its lot and draws refer to it.
+    session.execute(_INSERT_ENTRY, {
+        "id": entry.id, "member_id": entry.member_id, "seq": entry.seq, "kind": entry.kind, "points": points,
+        "balance_after": entry.balance_after, "reason_category": reason_category, "note": note,
+        "reference": reference, "purchase_id": purchase_id, "staff_id": entry.staff_id, "approved_by": approved_by,
+        "store_id": entry.store_id, "occurred_at": now, "business_day": entry.business_day, "idem_key": idem_key})
+    flag = None
     if points > 0:
         _open_lots(session, member, entry, lots if lots is not None else [(points, expires_on)])
     else:
         available = _draw(session, member, entry, -points, prefer_lot)
         if available < -points:
             if not allow_negative:
-                raise InsufficientPoints(balance=member.balance, needed=-points - member.balance)
-            member.needs_review = True
-            member.review_reason = review_reason or "balance below zero after a reversal"
-    member.balance = entry.balance_after
-    member.last_entry_seq = entry.seq
-    member.updated_at = now
-    if member.balance < 0 and not member.needs_review:
+                raise InsufficientPoints(balance=balance, needed=-points - balance)
+            flag = review_reason or "balance below zero after a reversal"
+    if entry.balance_after < 0 and flag is None and not member.needs_review:
         raise IntegrityViolation(f"member {member.id} would go negative without a review flag")
+    params = {"member": member.id, "prev_seq": prev_seq, "balance": entry.balance_after, "seq": entry.seq,
+              "now": now}
+    if flag is None:
+        moved = session.execute(_MOVE_BALANCE, params).rowcount
+    else:
+        moved = session.execute(_MOVE_BALANCE_FLAGGED, params | {"reason": flag}).rowcount
+    if moved != 1:
+        raise IntegrityViolation(f"member {member.id} changed while its ledger was being appended to")
+    # Written above: the member object shows it without marking anything for another UPDATE.
+    set_committed_value(member, "balance", entry.balance_after)
+    set_committed_value(member, "last_entry_seq", entry.seq)
+    set_committed_value(member, "updated_at", now)
+    if flag is not None:
+        set_committed_value(member, "needs_review", True)
+        set_committed_value(member, "review_reason", flag)
     return entry
 
 
-def _open_lots(session: Session, member: Member, entry: PointEntry, lots: list[tuple[int, date | None]]) -> None:
+def _open_lots(session: Session, member: Member, entry: PostedEntry, lots: list[tuple[int, date | None]]) -> None:
     if sum(size for size, _ in lots) != entry.points or any(size <= 0 or day is None for size, day in lots):
         raise IntegrityViolation("a positive entry's lots must add up to it and each have an expiry date")
     # Points that arrive while the balance is negative first repay the debt.
     debt = max(0, -member.balance)
-    draws = []
+    rows, draws = [], []
     for index, (size, day) in enumerate(sorted(lots, key=lambda lot: lot[1])):  # type: ignore[arg-type, return-value]
         lot_id = entry.id if index == 0 else new_id()
         repay = min(size, debt)
         debt -= repay
-        session.add(PointLot(id=lot_id, entry_id=entry.id, member_id=member.id, points=size,
-                             remaining=size - repay, expires_on=day))
+        rows.append({"id": lot_id, "entry_id": entry.id, "member_id": member.id, "points": size,
+                     "remaining": size - repay, "expires_on": day})
         if repay:
-            draws.append(LotDraw(entry_id=entry.id, lot_id=lot_id, points=repay))
+            draws.append({"entry_id": entry.id, "lot_id": lot_id, "points": repay})
+    session.execute(_INSERT_LOT, rows[0] if len(rows) == 1 else rows)
     if draws:
-        session.flush()
-        session.add_all(draws)
+        session.execute(_INSERT_DRAW, draws)
 
 
-def _draw(session: Session, member: Member, entry: PointEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
-    """Take ``needed`` points from open lots; return how many there were."""
-    lots = session.scalars(
-        select(PointLot).where(PointLot.member_id == member.id, PointLot.remaining > 0)
-        .order_by(PointLot.expires_on, PointLot.id).with_for_update()
-    ).all()
+def _draw(session: Session, member: Member, entry: PostedEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
+    """Take ``needed`` points from open lots, soonest-expiring first; return how many there were."""
+    lots = session.execute(_OPEN_LOTS, {"member": member.id}).all()
     if prefer_lot is not None:
         lots = sorted(lots, key=lambda lot: lot.id != prefer_lot)
     taken = 0
-    draws = []
-    for lot in lots:
+    takes, draws = [], []
+    for lot_id, remaining in lots:
         if taken == needed:
             break
-        take = min(lot.remaining, needed - taken)
-        lot.remaining -= take
+        take = min(remaining, needed - taken)
         taken += take
-        draws.append(LotDraw(entry_id=entry.id, lot_id=lot.id, points=take))
-    if taken < needed and sum(lot.remaining for lot in lots) != 0:
+        takes.append({"lot": lot_id, "left": remaining - take})
+        draws.append({"entry_id": entry.id, "lot_id": lot_id, "points": take})
+    if taken < needed and taken != max(member.balance, 0):
+        # Every open lot was drained and still they held other than the balance: the projections disagree.
         raise IntegrityViolation(f"lots of member {member.id} do not match the balance")
-    if draws:
-        session.flush()
-        session.add_all(draws)
+    if takes:
+        session.execute(_SET_REMAINING, takes[0] if len(takes) == 1 else takes)
+        session.execute(_INSERT_DRAW, draws[0] if len(draws) == 1 else draws)
     return taken
 
 
