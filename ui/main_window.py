@@ -10,6 +10,7 @@ from . import icons
 from .context import AppContext
 from .pages.catalog import CatalogPage
 from .pages.counter import CounterPage
+from .pages.games_setup import GamesSetupPage
 from .pages.mall import MallPage
 from .pages.members import MembersPage
 from .pages.settings import SettingsPage
@@ -38,6 +39,10 @@ class MainWindow(QMainWindow):
         if ctx.can(Permission.CATALOG_MANAGE) or ctx.can(Permission.STOCK_MANAGE):
             self.catalog = CatalogPage(ctx)
             self._add_page(self.catalog, self.tr("Catalog"), "catalog")
+        self.games_setup: GamesSetupPage | None = None
+        if ctx.can(Permission.GAMES_CONFIGURE):
+            self.games_setup = GamesSetupPage(ctx)
+            self._add_page(self.games_setup, self.tr("Games setup"), "games-setup")
         self.settings = SettingsPage(ctx)
         self._add_page(self.settings, self.tr("Settings"), "settings")
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)

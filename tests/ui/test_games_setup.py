@@ -1,0 +1,288 @@
+"""The Games setup page (游戏设置), driven as an operator drives it: type, click, pick a colour, read the screen."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractButton, QColorDialog, QLineEdit, QPushButton
+
+from pointsmall import signin, wheel, wheel_setup
+from pointsmall.db import Database
+from pointsmall.staff import Role
+from tests.conftest import make_actor
+from ui.context import AppContext
+from ui.dialogs.wheel_editor import WheelEditorDialog
+from ui.main_window import MainWindow
+from ui.pages.games_setup import GamesSetupPage
+
+from .conftest import make_context
+from .ime import commit_text
+from .mall_data import member
+
+WAIT = 5000
+
+
+@pytest.fixture
+def operator_ctx(ui_db: Database, event_loop, language) -> Iterator[AppContext]:  # type: ignore[no-untyped-def]
+    ctx = make_context(ui_db, Role.OPERATOR, language)
+    yield ctx
+    ctx.worker.shutdown()
+
+
+def open_page(qtbot, ctx: AppContext) -> GamesSetupPage:  # type: ignore[no-untyped-def]
+    page = GamesSetupPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1130, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: not page.signin.stale and not page.signin.loading, timeout=WAIT)
+    return page
+
+
+def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(widget, QAbstractButton) and not isinstance(widget, QPushButton):
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(8, widget.height() // 2))
+    else:
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def type_text(qtbot, edit: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Keys for ASCII, an input method's commit for Chinese (QTest aborts on 张)."""
+    edit.setFocus()
+    if text.isascii():
+        qtbot.keyClicks(edit, text)
+    else:
+        commit_text(edit, text)
+
+
+def retype(qtbot, edit: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    type_text(qtbot, edit, text)
+
+
+def saved_rules(db: Database) -> signin.SigninRules:
+    with db.read() as session:
+        return signin.load_signin_rules(session)
+
+
+# -- the sign-in schedule ------------------------------------------------------------------------------
+
+def test_operator_edits_and_saves_the_signin_schedule(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    editor = page.signin
+    assert [e.text() for e in editor.days] == ["5", "5", "10", "5", "5", "10", "30"]
+    assert "5, 5, 10, 5, 5, 10, 30 points" in editor.preview.text()
+    assert "adds 50 points once that week" in editor.preview.text()
+
+    editor.cycle_length.setFocus()
+    editor.cycle_length.selectAll()
+    qtbot.keyClicks(editor.cycle_length, "5")
+    assert len(editor.days) == 5
+    for edit, points in zip(editor.days, ("2", "4", "6", "8", "40")):
+        retype(qtbot, edit, points)
+    assert "2, 4, 6, 8, 40 points" in editor.preview.text()
+    assert "Signing in every day of the 5-day cycle earns 60 points." in editor.preview.text()
+    retype(qtbot, editor.week_bonus, "0")
+    assert "The weekly challenge is off." in editor.preview.text()
+    click(qtbot, editor.tier_multiplier)
+    assert "Gold 1.5× (day 5: 60)" in editor.preview.text()  # 40 points on day 5, times Gold's 1.5
+
+    retype(qtbot, editor.makeup_days, "0")  # the core's own refusal, in words, before saving
+    assert editor.error.text() == "A make-up can reach back 1 to 31 days."
+    assert editor.makeup_days.property("invalid") == "true"
+    click(qtbot, editor.save_button)
+    qtbot.wait(100)
+    assert saved_rules(ui_db) == signin.SigninRules()  # refused: nothing saved
+    retype(qtbot, editor.days[1], "4.5")
+    retype(qtbot, editor.makeup_days, "5")
+    assert "whole number" in editor.error.text() and editor.days[1].property("invalid") == "true"
+    retype(qtbot, editor.days[1], "4")
+    assert editor.error.text() == ""
+
+    click(qtbot, editor.add_bonus)  # a third monthly bonus: 25 days, 80 points
+    days, points, _ = editor.bonus_rows[-1]
+    retype(qtbot, days, "25")
+    retype(qtbot, points, "80")
+    assert "25 signed days add 80 points" in editor.preview.text()
+    with qtbot.waitSignal(editor.loaded, timeout=WAIT):  # the save announces games_changed; the tab reloads
+        click(qtbot, editor.save_button)
+    assert editor.done.text().startswith("Saved.")
+    rules = saved_rules(ui_db)
+    assert rules.cycle == (2, 4, 6, 8, 40) and rules.week_bonus == 0 and rules.tier_multiplier
+    assert rules.makeup_days == 5 and rules.month_bonuses == ((10, 20), (20, 50), (25, 80))
+
+
+def test_duplicate_monthly_bonus_days_are_refused_in_words(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    editor = page.signin
+    click(qtbot, editor.add_bonus)
+    days, points, _ = editor.bonus_rows[-1]
+    retype(qtbot, days, "10")  # the first bonus is at 10 days already
+    retype(qtbot, points, "30")
+    assert "Each monthly bonus needs its own number of days" in editor.error.text()
+    assert days.property("invalid") == "true"
+    click(qtbot, editor.save_button)
+    qtbot.wait(100)
+    assert saved_rules(ui_db) == signin.SigninRules()
+    _, _, remove = editor.bonus_rows[-1]
+    click(qtbot, remove)
+    assert editor.error.text() == "" and len(editor.bonus_rows) == 2
+
+
+# -- wheels -----------------------------------------------------------------------------------------------
+
+def open_new_wheel(qtbot, page: GamesSetupPage) -> WheelEditorDialog:  # type: ignore[no-untyped-def]
+    page.show_tab(page.wheels)
+    qtbot.waitUntil(lambda: page.wheels.listing is not None, timeout=WAIT)
+    click(qtbot, page.wheels.new_button)
+    dialog = page.wheels.editor
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.segments.add_button.height() > 0, timeout=WAIT)  # laid out, clickable
+    return dialog
+
+
+def test_operator_builds_a_five_segment_wheel_and_the_core_spins_it(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    dialog = open_new_wheel(qtbot, page)
+    rows = dialog.segments.rows
+    assert len(rows) == 4 and rows[0].fallback.isChecked()
+    type_text(qtbot, dialog.name, "春季大转盘")
+    click(qtbot, dialog.segments.add_button)
+    assert len(rows) == 5
+    fifth = rows[4]
+    retype(qtbot, fifth.label, "100积分")
+    retype(qtbot, fifth.points, "100")
+    retype(qtbot, fifth.weight, "10")
+    # thanks 50, 5 pts 30, 20 pts 15, ¥5 coupon (50 pts to the budget) 5, 100 pts 10: 110 in all
+    assert dialog.cost_panel.per_spin.text() == "About 15.5 points paid out per spin"
+    assert dialog.cost_panel.table.item(4, 1).text() == "9.1%"
+    retype(qtbot, fifth.weight, "60")  # the expected cost follows the typing
+    assert dialog.cost_panel.per_spin.text() == "About 41.9 points paid out per spin"
+    assert "Payout ratio 418.8% of the 10-point spin cost" in dialog.cost_panel.ratio.text()
+    assert dialog.cost_panel.ratio.property("error") == "true"
+    assert dialog.cost_panel.table.item(4, 1).text() == "37.5%"
+    assert dialog.preview.segments()[4] == ("100积分", fifth.colour_value)
+
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT) as saved:
+        click(qtbot, dialog.ok)
+    view = saved.args[0]
+    assert view.version == 1 and len(view.segments) == 5 and view.name == "春季大转盘"
+    assert [s.weight for s in view.segments] == [50, 30, 15, 5, 60]
+    qtbot.waitUntil(lambda: page.wheels.table.rowCount() == 1, timeout=WAIT)
+    assert page.wheels.table.item(0, 0).text() == "春季大转盘"
+
+    # Only the 100-point segment left with a weight: the core's spin lands there under the saved version.
+    page.wheels.table.selectRow(0)
+    click(qtbot, page.wheels.edit_button)
+    editor = page.wheels.editor
+    assert editor is not None and editor is not dialog
+    for row in editor.segments.rows[:4]:
+        retype(qtbot, row.weight, "0")
+    assert editor.cost_panel.table.item(4, 1).text() == "100.0%"
+    with qtbot.waitSignal(editor.saved, timeout=WAIT) as saved:
+        click(qtbot, editor.ok)
+    assert saved.args[0].version == 2
+    cashier = make_actor(ui_db, Role.CASHIER)
+    someone = member(ui_db, points=500)
+    result = wheel.spin(ui_db, cashier, member_id=someone.id, wheel_id=view.id)
+    assert (result.version, result.segment_index, result.label, result.prize_points) == (2, 4, "100积分", 100)
+
+
+def test_invalid_wheel_is_refused_with_a_message_and_nothing_is_saved(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    dialog = open_new_wheel(qtbot, page)
+    click(qtbot, dialog.ok)  # no name yet
+    qtbot.waitUntil(lambda: dialog.error.text() == "A wheel needs a name of 1 to 64 characters.", timeout=WAIT)
+    assert dialog.name.property("invalid") == "true" and dialog.isVisible()
+    type_text(qtbot, dialog.name, "周末转盘")
+    assert dialog.error.text() == ""
+    third = dialog.segments.rows[2]
+    retype(qtbot, third.weight, "lots")
+    assert "whole number" in dialog.error.text() and third.weight.property("invalid") == "true"
+    retype(qtbot, third.weight, "15")
+    coupon = dialog.segments.rows[3]
+    retype(qtbot, coupon.days, "0")
+    assert dialog.error.text() == "Segment 4's coupon must stay valid for 1 to 3,650 days."
+    assert coupon.days.property("invalid") == "true"
+    click(qtbot, dialog.ok)
+    retype(qtbot, coupon.days, "30")
+    click(qtbot, dialog.segments.rows[1].fallback)  # a points segment cannot be the fallback
+    assert not dialog.segments.rows[1].fallback.isEnabled()
+    dialog.segments.clear_fallback()
+    dialog.segments.changed.emit()
+    assert "fallback segment" in dialog.error.text()
+    click(qtbot, dialog.ok)
+    qtbot.wait(100)
+    assert wheel_setup.list_wheels(ui_db, operator_ctx.actor) == []  # nothing was saved
+    click(qtbot, dialog.segments.rows[0].fallback)
+    assert dialog.error.text() == ""
+
+
+def test_budget_warning_and_colour_choice(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    dialog = open_new_wheel(qtbot, page)
+    type_text(qtbot, dialog.name, "预算转盘")
+    assert not dialog.cost_panel.warning.isVisible()
+    retype(qtbot, dialog.budget, "700")  # 7 points a spin: 100 spins
+    assert "pays for about 100 spins" in dialog.cost_panel.budget.text()
+    retype(qtbot, dialog.expected_spins, "500")
+    assert dialog.cost_panel.warning.isVisible()
+    assert "fewer than the 500 expected" in dialog.cost_panel.warning.text()
+    retype(qtbot, dialog.expected_spins, "80")
+    assert not dialog.cost_panel.warning.isVisible()
+
+    row = dialog.segments.rows[1]
+    chooser = row.choose_colour()
+    assert isinstance(chooser, QColorDialog) and chooser.isVisible()
+    chooser.setCurrentColor(QColor("#123456"))
+    chooser.accept()
+    assert row.colour_value == "#123456"
+    assert dialog.preview.segments()[1][1] == "#123456"
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT) as saved:
+        click(qtbot, dialog.ok)
+    view = saved.args[0]
+    assert view.budget == 700 and view.segments[1].colour == "#123456"
+
+
+def test_pausing_and_resuming_a_wheel(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    dialog = open_new_wheel(qtbot, page)
+    type_text(qtbot, dialog.name, "暂停转盘")
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        click(qtbot, dialog.ok)
+    tab = page.wheels
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=WAIT)
+    tab.table.selectRow(0)
+    assert tab.toggle_button.text() == "Pause"
+    with qtbot.waitSignal(tab.loaded, timeout=WAIT):
+        click(qtbot, tab.toggle_button)
+    qtbot.waitUntil(lambda: tab.table.item(0, 1).text() == "Paused", timeout=WAIT)
+    assert not wheel_setup.list_wheels(ui_db, operator_ctx.actor)[0].active
+    tab.table.selectRow(0)
+    assert tab.toggle_button.text() == "Resume"
+
+
+# -- who sees the page -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role, sees", [(Role.CASHIER, False), (Role.SUPERVISOR, False), (Role.OPERATOR, True),
+                                        (Role.ADMIN, True)])
+def test_only_roles_that_configure_games_see_the_page(qtbot, ui_db, event_loop, language, role, sees):
+    ctx = make_context(ui_db, role, language)
+    window = MainWindow(ctx)
+    try:
+        labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+        assert ("Games setup" in labels) is sees
+        assert (window.games_setup is not None) is sees
+        if sees:
+            window.show_page("games-setup")
+            assert window.pages.currentWidget() is window.games_setup
+    finally:
+        window.close()
+        window.deleteLater()
+        qtbot.wait(50)
+        ctx.worker.shutdown()

@@ -1,0 +1,72 @@
+"""The games' rules off the GUI thread: the sign-in schedule and the wheels (tasks and abuse rules alike).
+
+Reads run beside the writer; every write runs on the worker's write thread
+and then announces ``games_changed`` so the games setup page, and the
+counter's games, reload. The core checks ``GAMES_CONFIGURE`` on every write.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pointsmall import catalog, signin, tiers, wheel_setup
+from pointsmall.catalog import ItemView
+from pointsmall.db import Database
+from pointsmall.signin import SigninRules
+from pointsmall.staff import Actor
+from pointsmall.tiers import TierView
+from pointsmall.wheel_setup import WheelDraft, WheelView
+
+from ..context import AppContext
+
+
+@dataclass(frozen=True)
+class SigninSettings:
+    rules: SigninRules
+    tiers: list[TierView]  # to say what the tier multiplier gives each tier
+
+
+@dataclass(frozen=True)
+class WheelListing:
+    wheels: list[WheelView]
+    tiers: list[TierView]  # free spins are set per tier
+    items: list[ItemView]  # catalog items a segment can give
+
+
+def _signin_settings(db: Database) -> SigninSettings:
+    with db.read() as session:
+        return SigninSettings(signin.load_signin_rules(session), tiers.list_tiers(session))
+
+
+async def load_signin(ctx: AppContext) -> SigninSettings:
+    return await ctx.worker.read(_signin_settings)
+
+
+async def update_signin_rules(ctx: AppContext, **changes: Any) -> SigninRules:
+    rules = await ctx.worker.write(signin.update_signin_rules, ctx.actor, **changes)
+    ctx.changes.games_changed.emit()
+    return rules
+
+
+def _wheel_listing(db: Database, actor: Actor) -> WheelListing:
+    wheels = wheel_setup.list_wheels(db, actor)
+    with db.read() as session:
+        return WheelListing(wheels, tiers.list_tiers(session), catalog.list_items(session))
+
+
+async def load_wheels(ctx: AppContext) -> WheelListing:
+    return await ctx.worker.read(_wheel_listing, ctx.actor)
+
+
+async def save_wheel(ctx: AppContext, draft: WheelDraft, wheel_id: uuid.UUID | None = None) -> WheelView:
+    """Publish a new wheel, or a new version of ``wheel_id``."""
+    view = await ctx.worker.write(wheel_setup.save_wheel, ctx.actor, draft, wheel_id=wheel_id)
+    ctx.changes.games_changed.emit()
+    return view
+
+
+async def set_wheel_active(ctx: AppContext, wheel_id: uuid.UUID, active: bool) -> WheelView:
+    view = await ctx.worker.write(wheel_setup.set_wheel_active, ctx.actor, wheel_id, active)
+    ctx.changes.games_changed.emit()
+    return view
