@@ -64,5 +64,10 @@ class MemberNotActive(DomainError):
     template = "This member's account is frozen; points cannot change."
 
 
+class UnderReview(DomainError):
+    template = ("This member's recent points are being reviewed; redeeming and spinning wait until a supervisor "
+                "has decided.")
+
+
 class IntegrityViolation(RuntimeError):
     """An invariant of the ledger broke. Never shown as a refusal: it stops the operation."""

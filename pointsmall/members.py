@@ -19,7 +19,7 @@ from sqlalchemy import Row, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, ledger, tiers
+from . import audit, ledger, reviews, tasks, tiers
 from .clock import business_day, utc_now
 from .db import Database
 from .errors import Conflict, NotFound, ValidationError
@@ -367,6 +367,8 @@ def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str
             if consent is not None:
                 member.consent = consent
             member.updated_at = now
+            if before["birthday"] is None and member.birthday is not None:  # the profile is complete now
+                tasks.after_profile_completed(session, actor, member, now)
             after = _editable(member)
             if member.phone != old_phone:
                 # Masks can coincide (138****8000 both ways); the change must still be audited.
@@ -410,6 +412,7 @@ def resolve_review(db: Database, actor: Actor, member_id: uuid.UUID, note: str) 
                                   field="note")
         before = {"needs_review": member.needs_review, "review_reason": member.review_reason}
         member.needs_review, member.review_reason, member.updated_at = False, None, now
+        reviews.close_member_flag_cases(session, actor, member.id, note.strip(), now)  # its case in the queue
         audit.record(session, actor, "member.review_resolved", "member", member.id, before,
                      {"needs_review": False, "note": note.strip()}, now)
         return member_view(session, actor, member)

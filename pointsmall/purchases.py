@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, campaigns, ledger, tiers
+from . import audit, campaigns, ledger, reviews, tasks, tiers
 from .clock import business_day, utc_now
 from .db import Database
 from .errors import Conflict, MemberNotActive, NotFound, ValidationError
@@ -139,6 +139,8 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
                 audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
                              {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
                               "points": points, "tier": tier_after.code}, now)
+            if growth_before == 0:  # no spend in the window: maybe the first purchase (tasks, referrals)
+                tasks.after_purchase(session, actor, member, purchase_id, day, now)
             return AwardResult(member.id, member.name, receipt_no, amount_fen, points, member.balance, tier_before,
                                tier_after, tuple(c.name for c in active), False)
     except IntegrityError:
@@ -212,6 +214,8 @@ def refund_purchase(db: Database, actor: Actor, *, receipt_no: str, refund_no: s
                         prefer_lot=earn_entry,
                         allow_negative=True,
                         review_reason=f"refund {refund_no} of receipt {receipt_no} took the balance below zero")
+            if member.balance < 0:  # the supervisors' queue shows the flagged member
+                reviews.open_negative_balance_case(session, actor, member, now)
         audit.record(session, actor, "points.refund", "member", member.id, {"balance": before},
                      {"balance": member.balance, "receipt": receipt_no, "refund": refund_no,
                       "amount_fen": amount_fen, "points": -points}, now)

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from . import audit, ledger, tiers
+from . import audit, ledger, reviews, tiers
 from .catalog import ItemKind, ItemView, StockKind, item_view, move_stock
 from .clock import business_day, utc_now, zone
 from .db import Database
@@ -236,6 +236,7 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
                 if done.member_id != member_id or done.item_id != item_id or done.quantity != quantity:
                     raise Conflict("This redemption request was already used for another item.")
                 return _result(session, done, repeated=True)
+        reviews.refuse_if_blocked(session, member.id)  # flagged earnings under review (one indexed read)
         item = session.get(CatalogItem, item_id, populate_existing=True)
         if item is None:
             raise NotFound("No such catalog item.")

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, ledger, tiers
+from . import audit, ledger, tasks, tiers
 from .clock import business_day, end_of_month, utc_now
 from .db import Database
 from .errors import Conflict, DomainError, InsufficientPoints, MemberNotActive, NotFound, ValidationError
@@ -254,7 +254,10 @@ def sign_in(db: Database, actor: Actor, member_id: uuid.UUID, *, now: datetime |
     try:
         with db.write() as session:
             member = _locked_member(session, member_id)
-            return _record(session, member, actor, day, day, now, makeup=False)
+            result = _record(session, member, actor, day, day, now, makeup=False)
+            # A sign-in is a visit: the visit tasks pay and the abuse rules look (tasks.py, risk.py).
+            tasks.after_sign_in(session, actor, member, day, now)
+            return replace(result, balance=member.balance) if member.balance != result.balance else result
     except IntegrityError:
         # The unique (member, day) key: another till signed the member in first.
         if _day_taken(db, member_id, day):

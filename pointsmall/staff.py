@@ -65,6 +65,10 @@ class Permission(str, enum.Enum):
     SIGN_IN = "sign members in"
     WHEEL_SPIN = "spin the wheel for members"
     GAMES_CONFIGURE = "configure sign-in and wheels"
+    TASK_CLAIM = "record completed tasks"
+    TASK_CONFIGURE = "configure tasks"
+    RISK_CONFIGURE = "configure abuse rules"
+    REVIEW_VIEW = "see the review queue"
 
 
 _CASHIER = {
@@ -76,6 +80,7 @@ _CASHIER = {
     Permission.VOUCHER_WRITE_OFF,
     Permission.SIGN_IN,
     Permission.WHEEL_SPIN,
+    Permission.TASK_CLAIM,
 }
 _SUPERVISOR = _CASHIER | {
     Permission.REDEMPTION_CANCEL,
@@ -86,6 +91,7 @@ _SUPERVISOR = _CASHIER | {
     Permission.POINTS_ADJUST,
     Permission.POINTS_APPROVE,
     Permission.REVIEW_RESOLVE,
+    Permission.REVIEW_VIEW,
 }
 _OPERATOR = {
     Permission.MEMBER_VIEW,
@@ -100,6 +106,9 @@ _OPERATOR = {
     Permission.CATALOG_MANAGE,
     Permission.STOCK_MANAGE,
     Permission.GAMES_CONFIGURE,
+    Permission.TASK_CONFIGURE,
+    Permission.RISK_CONFIGURE,
+    Permission.REVIEW_VIEW,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),

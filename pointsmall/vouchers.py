@@ -45,8 +45,9 @@ def _check_char(body: str) -> str:
     return ALPHABET[total % len(ALPHABET)]
 
 
-def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY))
+def new_code(body_length: int = BODY) -> str:
+    """A random code with its check character (vouchers: 11 + 1; referral codes are shorter)."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(body_length))
     return body + _check_char(body)
 
 
@@ -55,11 +56,19 @@ def display_code(code: str) -> str:
 
 
 def normalise_code(typed: str) -> str:
+    code = clean_code(typed, BODY + 1)
+    if code is None:
+        raise ValidationError("That is not a valid voucher code; check it and type it again.", field="code")
+    return code
+
+
+def clean_code(typed: str, length: int) -> str | None:
+    """A typed code of ``length`` characters in its stored form, or None when it cannot be one."""
     # NFKC turns an input method's full-width letters, digits and dashes into ASCII.
     text = unicodedata.normalize("NFKC", typed or "").upper()
     code = "".join(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS)
-    if len(code) != BODY + 1 or any(c not in ALPHABET for c in code) or _check_char(code[:-1]) != code[-1]:
-        raise ValidationError("That is not a valid voucher code; check it and type it again.", field="code")
+    if len(code) != length or any(c not in ALPHABET for c in code) or _check_char(code[:-1]) != code[-1]:
+        return None
     return code
 
 

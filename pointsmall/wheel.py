@@ -27,7 +27,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, ledger, prizes, tiers
+from . import audit, ledger, prizes, reviews, tiers
 from .clock import business_day, utc_now, zone
 from .db import Database
 from .errors import (
@@ -262,6 +262,7 @@ def spin(db: Database, actor: Actor, *, member_id: uuid.UUID, wheel_id: uuid.UUI
                     return _repeat(session, done, member_id, wheel_id)
             if member.status != "active":
                 raise MemberNotActive()
+            reviews.refuse_if_blocked(session, member.id)  # flagged earnings under review
             return _spin(session, member, actor, wheel_id, request_id, now, day)
     except IntegrityError:
         if request_id is None:

@@ -61,12 +61,13 @@ class TaskClaim(Base):
     The unique (task, member, period, slot) is the limit: the n-th reward of a
     period takes slot n, so two tills claiming at once both try the same slot
     and exactly one wins; a slot beyond ``times`` is never written. A referral
-    pays once: ``referral_friend_id`` is unique.
+    pays once per task: (task, ``referral_friend_id``) is unique.
     """
 
     __tablename__ = "task_claims"
     __table_args__ = (
         UniqueConstraint("task_id", "member_id", "period", "slot"),
+        UniqueConstraint("task_id", "referral_friend_id"),
         Index("ix_task_claims_member_time", "member_id", "occurred_at"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -77,7 +78,7 @@ class TaskClaim(Base):
     points: Mapped[int] = mapped_column(Integer)
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("point_entries.id"))
     source: Mapped[str] = mapped_column(String(10))  # counter, purchase, profile, referral
-    referral_friend_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.friend_id"), unique=True)
+    referral_friend_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.friend_id"))
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchases.id"))
     business_day: Mapped[date] = mapped_column(Date)
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
@@ -165,6 +166,7 @@ class ReviewSubject(Base):
     """
 
     __tablename__ = "review_subjects"
+    __table_args__ = (Index("ix_review_subjects_ref", "ref_kind", "ref_id"),)  # "is this entry under review?"
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("review_cases.id"), primary_key=True)
     ref_kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # entry, sign_in, task_claim, member...
     ref_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -133,6 +133,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['review_cases.id'], name=op.f('fk_review_subjects_case_id_review_cases')),
     sa.PrimaryKeyConstraint('case_id', 'ref_kind', 'ref_id', name=op.f('pk_review_subjects'))
     )
+    with op.batch_alter_table('review_subjects', schema=None) as batch_op:
+        batch_op.create_index('ix_review_subjects_ref', ['ref_kind', 'ref_id'], unique=False)
+
     op.create_table('task_claims',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('task_id', sa.Uuid(), nullable=False),
@@ -156,7 +159,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_task_claims_store_id_stores')),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_claims_task_id_tasks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_claims')),
-    sa.UniqueConstraint('referral_friend_id', name=op.f('uq_task_claims_referral_friend_id')),
+    sa.UniqueConstraint('task_id', 'referral_friend_id', name=op.f('uq_task_claims_task_id_referral_friend_id')),
     sa.UniqueConstraint('task_id', 'member_id', 'period', 'slot', name=op.f('uq_task_claims_task_id_member_id_period_slot'))
     )
     with op.batch_alter_table('task_claims', schema=None) as batch_op:
@@ -174,6 +177,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_claims_member_time')
 
     op.drop_table('task_claims')
+    with op.batch_alter_table('review_subjects', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_subjects_ref')
+
     op.drop_table('review_subjects')
     op.drop_table('review_decisions')
     with op.batch_alter_table('referrals', schema=None) as batch_op:
