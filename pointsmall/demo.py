@@ -4,8 +4,9 @@
 (Chinese names, unique mainland phones, Luhn card codes, birthdays, join
 dates) and about 26 months of purchases, refunds, adjustments, point expiry
 and tier changes, consistent with every rule ``pointsmall check`` verifies.
-It also creates the demo staff accounts below (when missing) and one
-campaign (双11: gold members earn 5x).
+It also creates the demo staff accounts below (when missing), one
+campaign (双11: gold members earn 5x), an open spin wheel and a few
+members' recent sign-ins (``demo_games``).
 
 Demo logins (change them before real use):
 
@@ -39,6 +40,7 @@ from . import audit, campaigns, catalog, staff
 from .clock import business_day, utc_now
 from .db import Database
 from .demo_catalog import create_demo_catalog
+from .demo_games import create_demo_games
 from .demo_history import generate_chunk
 from .demo_load import open_loader, stage_chunk
 from .demo_plan import CHUNK_SIZE, COLUMNS, Calendar, Chunk, ChunkRows, Plan, checkpoints, to_us
@@ -125,8 +127,10 @@ def generate_demo(db: Database, members: int, seed: int = 1, *, workers: int | N
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+    games = create_demo_games(db, system, seed)  # an open wheel, and some members' recent sign-ins
     report = DemoReport(
-        members, totals["point_entries"], totals["purchases"], totals["refunds"], totals["tier_changes"],
+        members, totals["point_entries"] + games.entries, totals["purchases"], totals["refunds"],
+        totals["tier_changes"],
         tuple((t.code, tier_members.get(t.id, 0)) for t in plan.tiers), expiring, created, seed,
         time.perf_counter() - started,
     )
