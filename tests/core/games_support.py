@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from pointsmall import check, signin, wheel_setup
+from pointsmall import check, risk, signin, tasks, wheel_setup
 from pointsmall.db import Database
 from pointsmall.wheel_setup import SegmentDraft, WheelDraft
 
@@ -103,3 +103,35 @@ class FixedDraws:
         value = self.values.pop(0) if len(self.values) > 1 else self.values[0]
         assert 0 <= value < n, f"test asked for {value} from [0, {n})"
         return value
+
+
+# -- tasks and abuse rules (global configuration: switched off after every test that uses them) --------
+
+
+@pytest.fixture
+def _no_tasks_or_rules(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks and risk rules apply to every member: a test's own must not pay or flag in the next test."""
+    yield
+    g: Games = request.getfixturevalue("games")
+    from sqlalchemy import update
+
+    from pointsmall.models import RiskRule, Task
+
+    with g.db.write() as session:
+        session.execute(update(Task).values(active=False))
+        session.execute(update(RiskRule).values(active=False))
+
+
+def new_task(g: Games, **changes: object) -> tasks.TaskView:
+    """A daily visit task paying 8 points, unless told otherwise."""
+    values: dict[str, object] = dict(name="到店打卡", kind="daily", trigger="visit", points=8)
+    values.update(changes)
+    return tasks.create_task(g.db, g.operator, tasks.TaskDraft(**values))  # type: ignore[arg-type]
+
+
+def new_rule(g: Games, **changes: object) -> risk.RiskRuleView:
+    """More than 2 task rewards within an hour, blocking redemption, unless told otherwise."""
+    values: dict[str, object] = dict(name="任务过快", metric="task_claims", window_minutes=60, threshold=2,
+                                     block_redeem=True)
+    values.update(changes)
+    return risk.create_rule(g.db, g.operator, risk.RiskRuleDraft(**values))  # type: ignore[arg-type]
