@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .db import default_url, resolve_url
@@ -126,6 +126,32 @@ def chain_url(url: str) -> str:
         raise ConfigError("The chain's database address needs a server and a database name, "
                           "like postgresql://user:password@hq.example.com/pointsmall.")
     return text
+
+
+def with_password(address: str, password: str) -> str:
+    """The chain URL from an address typed without its password and the password typed apart."""
+    address = address.strip()
+    if not password:
+        return address
+    parsed = make_url(chain_url(address))
+    if not parsed.username:
+        raise ConfigError("Put the user name in the address (postgresql://USER@host/database) "
+                          "when you give a password.")
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def without_password(url: str | None) -> tuple[str, str]:
+    """(the address without its password, the password) of a chain URL, for a form."""
+    if not url:
+        return "", ""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url, ""
+    # URL.set(password=None) keeps the password: build the address without it.
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                      parsed.query)
+    return bare.render_as_string(hide_password=False), parsed.password or ""
 
 
 def replica_url() -> str:

@@ -70,6 +70,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("DomainError", "HQ's server {host} could not be reached: {detail}"),
     QT_TRANSLATE_NOOP("DomainError", "The chain's database must be PostgreSQL (postgresql://user:password@host/database)."),
     QT_TRANSLATE_NOOP("DomainError", "The chain's database address needs a server and a database name, like postgresql://user:password@hq.example.com/pointsmall."),
+    QT_TRANSLATE_NOOP("DomainError", 'Put the user name in the address (postgresql://USER@host/database) when you give a password.'),
     QT_TRANSLATE_NOOP("DomainError", 'The settings file {path} has a [database] entry that is not a section.'),
     QT_TRANSLATE_NOOP("DomainError", "HQ's server {host} did not answer in time: check this store's internet connection, or try again later."),
     QT_TRANSLATE_NOOP("DomainError", "HQ's server {host} refused the connection: the address or port is wrong, or the database server is not running."),

@@ -612,6 +612,92 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
 </context>
 <context>
+    <name>CustomerScreen</name>
+    <message>
+        <source>Spin the wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Good luck!</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DatabaseTab</name>
+    <message>
+        <source>Database and sync</source>
+        <translation>数据库与同步</translation>
+    </message>
+    <message>
+        <source>This desktop uses now: {db}</source>
+        <translation>本机当前使用:{db}</translation>
+    </message>
+    <message>
+        <source>Standalone</source>
+        <translation>单机</translation>
+    </message>
+    <message>
+        <source>One store: the data stays on this computer.</source>
+        <translation>单店使用:数据只保存在这台电脑上。</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>联网</translation>
+    </message>
+    <message>
+        <source>Every desktop of the chain works on HQ&apos;s shared database; needs a steady connection to HQ.</source>
+        <translation>连锁的所有收银电脑共用总部数据库;需要与总部保持稳定连接。</translation>
+    </message>
+    <message>
+        <source>Offline-capable store</source>
+        <translation>可离线门店</translation>
+    </message>
+    <message>
+        <source>This store works on its own copy and syncs with HQ whenever it can reach it; it keeps serving members when the connection is down.</source>
+        <translation>本店使用自己的数据副本,能连上总部时自动同步;断网时照常为会员服务。</translation>
+    </message>
+    <message>
+        <source>as given by HQ</source>
+        <translation>由总部提供</translation>
+    </message>
+    <message>
+        <source>HQ database address</source>
+        <translation>总部数据库地址</translation>
+    </message>
+    <message>
+        <source>HQ database password</source>
+        <translation>总部数据库密码</translation>
+    </message>
+    <message>
+        <source>This store&apos;s code</source>
+        <translation>本店编号</translation>
+    </message>
+    <message>
+        <source>A saved change takes effect when pointsmall is started again on this computer; nothing changes while it runs.</source>
+        <translation>保存的更改在本机重新启动积分商城后生效;运行期间不会切换数据库。</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Asking HQ&apos;s server…</source>
+        <translation>正在连接总部服务器…</translation>
+    </message>
+    <message>
+        <source>Connected to HQ&apos;s database: PostgreSQL {version}, {stores} store(s), schema {revision} (current).</source>
+        <translation>已连接总部数据库:PostgreSQL {version},{stores} 家门店,数据结构版本 {revision}(最新)。</translation>
+    </message>
+    <message>
+        <source>Saved to {path}. Start pointsmall again on this computer to use the new setting.</source>
+        <translation>已保存到 {path}。请在本机重新启动积分商城以使用新设置。</translation>
+    </message>
+</context>
+<context>
     <name>DomainError</name>
     <message>
         <source>Something went wrong and nothing was saved. Please tell the supervisor: {detail}</source>
@@ -1158,12 +1244,104 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>商品编码 {sku} 在第 {row} 行重复出现。</translation>
     </message>
     <message>
+        <source>HQ&apos;s database refused the user name or password; check them with HQ&apos;s IT.</source>
+        <translation>总部数据库拒绝了用户名或密码;请向总部IT核对。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s server has no database named {name}; check the name with HQ&apos;s IT.</source>
+        <translation>总部服务器上没有名为 {name} 的数据库;请向总部IT核对名称。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s server {host} could not be reached: {detail}</source>
+        <translation>无法连接总部服务器 {host}:{detail}</translation>
+    </message>
+    <message>
+        <source>The chain&apos;s database must be PostgreSQL (postgresql://user:password@host/database).</source>
+        <translation>连锁总部数据库必须是 PostgreSQL(postgresql://用户:密码@服务器/数据库)。</translation>
+    </message>
+    <message>
+        <source>The chain&apos;s database address needs a server and a database name, like postgresql://user:password@hq.example.com/pointsmall.</source>
+        <translation>总部数据库地址需要包含服务器和数据库名,例如 postgresql://user:password@hq.example.com/pointsmall。</translation>
+    </message>
+    <message>
+        <source>Put the user name in the address (postgresql://USER@host/database) when you give a password.</source>
+        <translation>填写密码时,请在地址中写上用户名(postgresql://用户名@服务器/数据库)。</translation>
+    </message>
+    <message>
+        <source>The settings file {path} has a [database] entry that is not a section.</source>
+        <translation>设置文件 {path} 中的 [database] 不是一个分节。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s server {host} did not answer in time: check this store&apos;s internet connection, or try again later.</source>
+        <translation>总部服务器 {host} 没有及时响应:请检查本店网络,或稍后再试。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s server {host} refused the connection: the address or port is wrong, or the database server is not running.</source>
+        <translation>总部服务器 {host} 拒绝连接:地址或端口有误,或数据库服务未运行。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s server name {host} is unknown: check the address, or this store&apos;s internet connection.</source>
+        <translation>找不到总部服务器 {host}:请检查地址或本店网络。</translation>
+    </message>
+    <message>
+        <source>Enter this store&apos;s code for the offline-capable mode.</source>
+        <translation>可离线门店模式需要填写本店编号。</translation>
+    </message>
+    <message>
+        <source>A store code is letters, digits, - or _ (at most {n}).</source>
+        <translation>门店编号只能包含字母、数字、- 或 _(最多 {n} 个字符)。</translation>
+    </message>
+    <message>
+        <source>The chain&apos;s database address is not a database URL: {url}</source>
+        <translation>总部数据库地址不是有效的数据库网址:{url}</translation>
+    </message>
+    <message>
+        <source>The settings file {path} is not UTF-8 text; fix it or delete it to start with the defaults.</source>
+        <translation>设置文件 {path} 不是 UTF-8 文本;请修正,或删除它以恢复默认设置。</translation>
+    </message>
+    <message>
+        <source>The settings file {path} cannot be read ({problem}); fix it or delete it to start with the defaults.</source>
+        <translation>无法读取设置文件 {path}({problem});请修正,或删除它以恢复默认设置。</translation>
+    </message>
+    <message>
+        <source>The settings file {path} cannot be opened: {problem}</source>
+        <translation>无法打开设置文件 {path}:{problem}</translation>
+    </message>
+    <message>
+        <source>In the settings file {path}, {key} must be text in quotes.</source>
+        <translation>设置文件 {path} 中的 {key} 必须是带引号的文本。</translation>
+    </message>
+    <message>
+        <source>Unknown mode {mode}: choose standalone, online or offline.</source>
+        <translation>未知的运行模式 {mode}:请选择 standalone(单机)、online(联网)或 offline(可离线门店)。</translation>
+    </message>
+    <message>
+        <source>Enter the address of the chain&apos;s database (HQ) for the {mode} mode.</source>
+        <translation>{mode} 模式需要填写总部数据库地址。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s database {url} is empty: run `pointsmall --db URL db upgrade` on it once, then test again.</source>
+        <translation>总部数据库 {url} 是空的:请先对它运行一次 `pointsmall --db URL db upgrade`,再测试。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s database is older than this app (version {current}, this app needs {head}); HQ must upgrade it first.</source>
+        <translation>总部数据库版本比本软件旧(版本 {current},本软件需要 {head});请总部先升级数据库。</translation>
+    </message>
+    <message>
+        <source>HQ&apos;s database is newer than this app (version {current}); install the app&apos;s update first.</source>
+        <translation>总部数据库版本比本软件新(版本 {current});请先安装软件更新。</translation>
+    </message>
+    <message>
         <source>The demo has 1 to {n} members.</source>
         <translation>演示数据可含 1 至 {n} 位会员。</translation>
     </message>
     <message>
         <source>The database already has members; demo data goes into an empty database.</source>
         <translation>数据库中已有会员；演示数据只能导入空数据库。</translation>
+    </message>
+    <message>
+        <source>This member&apos;s recent points are being reviewed; redeeming and spinning wait until a supervisor has decided.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The image file is empty.</source>
@@ -1230,8 +1408,192 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>退款单 {refund} 已按其他小票或金额登记过。</translation>
     </message>
     <message>
+        <source>That is not a valid referral code; check it and type it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No member has the referral code {code}; check it and type it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This member was already invited by {name}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member cannot use their own referral code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a member who joined after {name} can use their code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A referral code counts only before the member&apos;s first purchase.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown review status: {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decide approve, reject or resolve.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the note under {n} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This case names no member whose points could be taken back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such review case.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This case was already decided ({status}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A case of this kind cannot be {decision}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This case was already decided.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A rule needs a name of 1 to 64 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A rule watches points, sign-ins or task rewards.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The window is 1 minute to 31 days.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The threshold is a whole number from 1 to 1,000,000.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Blocking and active are on or off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such abuse rule.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The setting {name} must be a whole number.</source>
         <translation>设置项 {name} 须为整数。</translation>
+    </message>
+    <message>
+        <source>Only the store&apos;s local SQLite database can be an offline replica.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This database is the replica of store {store}; it cannot serve store {other}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sync stopped: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sync stopped: event {event} (number {seq}) of store {store} was already received with different content. Nothing was overwritten; call head office support.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sync stopped: head office has event number {seq} of store {store} under another id. Was this computer restored from an old backup? Call head office support.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This database is not set up as an offline store&apos;s replica; run the first sync from head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This replica belongs to store {store}, which head office&apos;s database does not know.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already done; this task pays {times} time(s) in all.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task is switched off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task is not running today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task completes by itself with the member&apos;s first purchase.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task pays by itself when an invited friend makes a first purchase.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The profile is not complete yet: add the member&apos;s birthday first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task counts only in the member&apos;s birthday month.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already done today ({times} a day); come back tomorrow.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already done this year.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A task needs a name of 1 to 64 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the description under {n} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose what kind of task this is and what completes it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A task pays 1 to 100,000 points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task can be rewarded only once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A task can be rewarded 1 to 100 times.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last day is before the first day.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The order is a whole number and active is on or off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such task.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task has already paid rewards; its kind and trigger stay. Make a new task instead.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>That is not a valid voucher code; check it and type it again.</source>
@@ -1316,6 +1678,18 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>This wheel is paused.</source>
         <translation>该大转盘已暂停。</translation>
+    </message>
+    <message>
+        <source>Offline, a member can spend at most {cap} points a day before head office confirms them; this would make {spent}. Try again once the store is back online.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline, this store can take at most {cap} points before head office confirms them; this would make {spent}. Try again once the store is back online.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An offline cap is a whole number of points from 0 to 10,000,000, or none.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>This wheel opens at {when}.</source>
@@ -1499,6 +1873,169 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>Saved.</source>
         <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ExpectedCostPanel</name>
+    <message>
+        <source>What a spin costs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exact for the weights and the pity counter; stock running out moves spins to the fallback, so the real cost can only be lower.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About {points} points paid out per spin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spins are free: every prize is a cost to the store.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payout ratio {ratio} of the {cost}-point spin cost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(pays out more than it takes in)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{share} of spins win a prize (pity counter included)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No budget: prizes are limited only by their stock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Budget {left} points left; no spin costs the budget anything.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The budget left ({left} points) pays for about {spins} spins.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FirstPullDialog</name>
+    <message>
+        <source>First sync with HQ</source>
+        <translation>首次与总部同步</translation>
+    </message>
+    <message>
+        <source>Copying the chain&apos;s members and balances to this store…</source>
+        <translation>正在把连锁的会员和积分复制到本店…</translation>
+    </message>
+    <message>
+        <source>Copying the chain&apos;s members and balances to this store: {done} of {total}…</source>
+        <translation>正在把连锁的会员和积分复制到本店:{done} / {total}…</translation>
+    </message>
+</context>
+<context>
+    <name>GamesForm</name>
+    <message>
+        <source>Type a whole number, like 5 (no decimals, no minus sign).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type an amount in yuan, like 5 or 9.90.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>GamesPage</name>
+    <message>
+        <source>No member — find the member at the counter to sign in or spin.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your role may not sign members in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No member is being served: find the member at the counter first.</source>
+        <translation type="unfinished">当前没有会员：请先在收银台查找会员。</translation>
+    </message>
+    <message>
+        <source>Make-up sign-in (补签)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make up {day} for {cost} points?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The streak carries on over that day. Balance {balance}; make-ups left this month: {left}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No wheel is open now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spinning…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Good luck!</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} won {points} points! Balance {balance}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Congratulations! You won {points} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} won {prize}! Prize code {code}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Congratulations! You won {prize}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thanks for playing — better luck next time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(The prize drawn has run out.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thanks for playing — better luck next time!</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>GamesSetupPage</name>
+    <message>
+        <source>Daily sign-in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spin wheels</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1920,6 +2457,10 @@ Drop an image here.</source>
     <message>
         <source>Catalog</source>
         <translation>商品管理</translation>
+    </message>
+    <message>
+        <source>Games setup</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Settings</source>
@@ -2459,6 +3000,69 @@ What did you check?</source>
         <source>configure sign-in and wheels</source>
         <translation>设置签到和大转盘</translation>
     </message>
+    <message>
+        <source>record completed tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>configure tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>configure abuse rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>see the review queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrizeVoucherDialog</name>
+    <message>
+        <source>Prize voucher for {prize}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} won {prize}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prize code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid until {day}</source>
+        <translation type="unfinished">有效期至 {day}</translation>
+    </message>
+    <message>
+        <source>Print slip…</source>
+        <translation type="unfinished">打印凭条…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation type="unfinished">存为 PDF…</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished">完成</translation>
+    </message>
+    <message>
+        <source>Save the slip as PDF</source>
+        <translation type="unfinished">将凭条存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished">PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be saved: {reason}</source>
+        <translation type="unfinished">无法保存 PDF：{reason}</translation>
+    </message>
+    <message>
+        <source>Saved the slip to {path}</source>
+        <translation type="unfinished">凭条已保存到 {path}</translation>
+    </message>
 </context>
 <context>
     <name>ReasonDialog</name>
@@ -2698,6 +3302,116 @@ What did you check?</source>
     </message>
 </context>
 <context>
+    <name>SegmentRow</name>
+    <message>
+        <source>e.g. 50积分</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yuan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The coupon&apos;s face value in yuan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many days the coupon stays valid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No prize</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What one prize costs the budget, in points (1 point ≈ ¥0.10)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation type="unfinished">不限</translation>
+    </message>
+    <message>
+        <source>Where a spin lands when a prize is out of stock or the budget is spent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove this segment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose an item…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{colour}: click to choose another colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segment colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SegmentRows</name>
+    <message>
+        <source>Label</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation type="unfinished">颜色</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prize</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points, item, or coupon ¥ and days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Costs budget</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation type="unfinished">库存</translation>
+    </message>
+    <message>
+        <source>Fallback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a segment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SettingsFormats</name>
     <message>
         <source>No discount</source>
@@ -2731,6 +3445,10 @@ What did you check?</source>
         <translation>员工</translation>
     </message>
     <message>
+        <source>Database and sync</source>
+        <translation>数据库与同步</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -2752,6 +3470,335 @@ What did you check?</source>
     <message>
         <source>{shown} of {total} items</source>
         <translation>{shown} / {total} 件商品</translation>
+    </message>
+</context>
+<context>
+    <name>SigninCalendarView</name>
+    <message>
+        <source>Previous month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign-in calendar</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days in a row: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{month_name} {year}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in: {points} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Made up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Made up (补签)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Missed. Click to make it up for {cost} points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today: not signed in yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before the member joined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in today ✓</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signing in today gives {points} points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tomorrow&apos;s sign-in gives {points} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (after signing in today)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This week: {n} of 7 days signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>weekly bonus received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all 7 days give {points} bonus points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed this month: {n} days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in {month_name}: {n} days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} more for {points} bonus points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make-ups (补签) left this month: {left}, {cost} points each</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No make-up sign-in is available this month.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{day} is too long ago to be made up.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SigninPanel</name>
+    <message>
+        <source>Sign the member in for today ({key})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in today ✓</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign in  {key}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the member at the counter to sign them in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Come back tomorrow for {points} points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today gives {points} points · day {day} in a row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Made up {day} for {cost} points · {streak} days in a row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed in: +{points} points · {streak} days in a row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all week bonus +{points}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{days} days this month bonus +{points}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>balance {balance}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SigninRulesEditor</name>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a monthly bonus</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 = off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Multiply the daily reward by the member&apos;s tier multiplier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save sign-in rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reward cycle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points per day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Monthly bonuses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weekly challenge (points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid once for signing in on all 7 days, Monday to Sunday.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make-up cost (points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make-ups a month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 switches make-up sign-ins off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make-up reaches back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days before today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Daily sign-in (签到)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What a member gets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only operators and administrators can change the sign-in rules.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days in a month:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation type="unfinished">积分</translation>
+    </message>
+    <message>
+        <source>Tip: make the last day of the cycle the biggest reward; it is what brings members back to finish the cycle.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The preview comes back once the rules are complete.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every day a member signs in earns {points} points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day by day: {list} points; after day {n} the cycle starts again at day 1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signing in every day of the {n}-day cycle earns {total} points.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier} {x} (day {n}: {points})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each tier gets the daily reward times its points multiplier, rounded down{more}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every tier gets the same daily reward.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weekly challenge (一周打卡): signing in on all 7 days of a week, Monday to Sunday, adds {points} points once that week.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The weekly challenge is off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{days} signed days add {points} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In a calendar month, {list}; each is paid once a month.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no monthly bonus.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A missed day restarts the streak at day 1, unless a make-up sign-in (补签) fills it: {cost} points each, up to {n} a month, for one of the last {days} days. A make-up earns no daily reward, but it keeps the streak and counts toward the bonuses.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A missed day restarts the streak at day 1; make-up sign-ins are off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member who signs in every day for {days} days earns about {points} points, bonuses included.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved. The next sign-in uses these rules.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2819,6 +3866,13 @@ What did you check?</source>
     <message>
         <source>Print the redemption slip</source>
         <translation>打印兑换凭条</translation>
+    </message>
+</context>
+<context>
+    <name>SpinWheel</name>
+    <message>
+        <source>Spin</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3099,6 +4153,57 @@ What did you check?</source>
     <message>
         <source>Put on sale</source>
         <translation>上架</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatus</name>
+    <message>
+        <source>Connecting to HQ…</source>
+        <translation>正在连接总部…</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>{count} waiting to sync</source>
+        <translation>{count} 条待同步</translation>
+    </message>
+    <message>
+        <source>all synced</source>
+        <translation>已全部同步</translation>
+    </message>
+    <message>
+        <source>last sync {time}</source>
+        <translation>上次同步 {time}</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>最近错误:{error}</translation>
+    </message>
+    <message>
+        <source>Next try in {seconds} s</source>
+        <translation>{seconds} 秒后重试</translation>
+    </message>
+    <message>
+        <source>This store has not synced with HQ yet.</source>
+        <translation>本店尚未与总部同步。</translation>
+    </message>
+    <message>
+        <source>Sales and redemptions are sent to HQ in the background.</source>
+        <translation>消费和兑换记录会在后台发送到总部。</translation>
     </message>
 </context>
 <context>
@@ -3426,6 +4531,314 @@ What did you check?</source>
     <message>
         <source>Expired</source>
         <translation>已过期</translation>
+    </message>
+</context>
+<context>
+    <name>WheelEditorDialog</name>
+    <message>
+        <source>Thanks for playing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>5 points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>20 points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>¥5 coupon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit wheel — {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 春季大转盘</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 = free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No cap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No budget</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For the forecast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cost per spin (points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pity counter (保底)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spins per member a day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spins per member in all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Budget (points)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spins you expect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free spins a day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A prize is certain after this many spins in a row without one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved: the panel warns when the budget would run out before this many spins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Empty caps, budget or pity counter mean none. The budget covers all prizes, in points (1 point ≈ ¥0.10); {spent} paid out so far. A pity counter makes a prize certain after that many spins in a row without one. “Spins you expect” is not saved: it only drives the budget warning.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Segments (4 to 12)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A segment&apos;s chance is its weight over the total weight. The fallback must be a “thanks for playing” segment: a spin lands there when a prize is out of stock or the budget is spent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Publish wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Publish new version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Publishing makes version {n}: spins already made keep their version; stock starts from what is left.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} pts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WheelPanel</name>
+    <message>
+        <source>Customer screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the wheel on the screen facing the customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No wheel is open now. Operators set wheels up under Games setup.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spin  {key}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spin the wheel for the member ({key})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the prize voucher…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the member at the counter to spin.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{points} pts</source>
+        <translation type="unfinished">{points} 积分</translation>
+    </message>
+    <message>
+        <source>Free spins left today: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>then {points} points a spin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{points} points a spin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spins are free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>spins left today: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>left on this wheel: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a prize is certain within {n} spins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>balance {balance}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WheelSegments</name>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Catalog item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation type="unfinished">优惠券</translation>
+    </message>
+    <message>
+        <source>Thanks for playing</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WheelsTab</name>
+    <message>
+        <source>Wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished">未核销</translation>
+    </message>
+    <message>
+        <source>Spins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Budget spent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New wheel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No wheel yet. “New wheel” sets one up: segments, prizes, budget, and what a spin will cost the store.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{spent} of {budget}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{spent} (no budget)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opens later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open, budget spent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -13,6 +13,7 @@ from pointsmall.staff import Permission
 
 from ...context import AppContext
 from .campaigns import CampaignsTab
+from .database import DatabaseTab
 from .earning import EarningTab
 from .language import LanguageTab
 from .staff import StaffTab
@@ -28,12 +29,15 @@ class SettingsPage(QWidget):
         self.earning = EarningTab(ctx)
         self.campaigns = CampaignsTab(ctx)
         self.staff = StaffTab(ctx) if ctx.can(Permission.STAFF_MANAGE) else None
+        self.database = DatabaseTab(ctx) if ctx.can(Permission.STAFF_MANAGE) else None  # administrators
         self.language = LanguageTab(ctx)
         self.tabs.addTab(self.tiers, self.tr("Tiers"))
         self.tabs.addTab(self.earning, self.tr("Earning rules"))
         self.tabs.addTab(self.campaigns, self.tr("Campaigns"))
         if self.staff is not None:
             self.tabs.addTab(self.staff, self.tr("Staff"))
+        if self.database is not None:
+            self.tabs.addTab(self.database, self.tr("Database and sync"))
         self.tabs.addTab(self.language, self.tr("Language"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
