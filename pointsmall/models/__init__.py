@@ -2,7 +2,8 @@
 
 ``base`` (the declarative base, naming convention, UUID and UTC types),
 ``core`` (stores, staff, members, ledger, tiers, audit), ``mall``,
-``games`` and ``tasks`` (tasks, referrals, risk rules, the review queue).
+``games``, ``tasks`` (tasks, referrals, risk rules, the review queue) and ``sync``
+(the offline store's outbox and cursor, the chain's inbox and change log).
 Importing this package registers every table on ``Base.metadata`` (what
 Alembic and the tests compare against). Records that will later sync
 carry a UUIDv7 id made where the event happened, the store, and UTC
@@ -63,6 +64,18 @@ from .tasks import (
     ReviewDecision,
     TASKS_APPEND_ONLY_TABLES,
 )
+from .sync import (
+    SyncState,
+    SyncCaptured,
+    SyncOutbox,
+    SyncPending,
+    SyncApplying,
+    SyncInbox,
+    SyncPeer,
+    SyncChange,
+    SyncSetAside,
+    SYNC_TABLES,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -112,4 +125,14 @@ __all__ = [
     "ReviewSubject",
     "ReviewDecision",
     "TASKS_APPEND_ONLY_TABLES",
+    "SyncState",
+    "SyncCaptured",
+    "SyncOutbox",
+    "SyncPending",
+    "SyncApplying",
+    "SyncInbox",
+    "SyncPeer",
+    "SyncChange",
+    "SyncSetAside",
+    "SYNC_TABLES",
 ]

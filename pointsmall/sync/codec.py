@@ -1,0 +1,71 @@
+"""Rows to canonical JSON and back, and an event's digest.
+
+An event's payload is ``{"rows": [[table, {column: value}], ...]}`` with the
+rows in the order the store inserted them. UUIDs travel as 32 hex digits,
+instants as UTC ISO strings, days as ISO dates; the JSON is canonical
+(sorted keys, no spaces), so the same rows always give the same bytes and
+the same sha256 digest, which is how the chain tells a repeat from a
+different event wearing the same id.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import Date, Table, Uuid
+
+from ..models import Base, UTCDateTime
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def encode_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in row.items()}
+
+
+def canonical(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def _decoder(column_type: object):  # type: ignore[no-untyped-def]
+    if isinstance(column_type, Uuid):
+        return lambda v: None if v is None else uuid.UUID(v)
+    if isinstance(column_type, UTCDateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v)
+    if isinstance(column_type, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    return lambda v: v
+
+
+_DECODERS: dict[str, dict[str, Any]] = {}
+
+
+def decode_row(table_name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The Python values of a row as the chain's tables take them; unknown columns are refused."""
+    decoders = _DECODERS.get(table_name)
+    if decoders is None:
+        decoders = {c.name: _decoder(c.type) for c in table(table_name).columns}
+        _DECODERS[table_name] = decoders
+    unknown = set(row) - set(decoders)
+    if unknown:
+        raise ValueError(f"{table_name} has no column(s) {sorted(unknown)}")
+    return {key: decoders[key](value) for key, value in row.items()}

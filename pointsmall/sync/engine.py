@@ -1,0 +1,190 @@
+"""One sync: seal, push in order until acknowledged, pull; and the replica's status.
+
+``sync_once`` never holds the replica's write lock across a network call:
+sealing, each acknowledgement and the pull's apply are short local
+transactions, so cashiers keep working while a sync runs. It pushes before
+it pulls, so the pulled balances already include this store's events. A
+failure leaves everything where a retry picks it up: sealed events keep
+their ids, the chain recognises what it already applied, and the cursor only
+moves with a completed pull. ``faults`` lets the tests stop the process at
+each crash point.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ..clock import utc_now
+from ..db import Database
+from ..errors import DomainError
+from ..models import SyncState
+from . import outbox
+from .errors import NotAReplica
+from .inbox import receive
+from .pull import Progress, PullReport, pull
+
+Faults = Callable[[str], None]  # called at each crash point with its name; raising there simulates a crash
+CRASH_POINTS = ("after_seal", "before_upload", "after_chain_commit", "after_ack", "before_pull")
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0  # events the chain applied in this sync
+    repeated: int = 0  # events the chain already had (a lost acknowledgement)
+    sealed: int = 0
+    pulled: int = 0  # rows written into the replica
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    acked_seq: int = 0
+    cursor: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    store_id: str
+    pending_events: int  # sealed, not yet applied by the chain
+    unsealed_rows: int  # captured since the last sync
+    sealed_seq: int
+    confirmed_through: int
+    last_sync_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    outage_started_at: datetime | None
+    cursor: int | None
+    first_pull_done: bool
+
+    @property
+    def pending(self) -> int:
+        return self.pending_events + (1 if self.unsealed_rows else 0)
+
+    @property
+    def online(self) -> bool:
+        return self.last_error is None and self.last_sync_at is not None
+
+
+def _lock(replica: Database) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(replica.url, threading.Lock())
+
+
+def sync_status(replica: Database) -> SyncStatus:
+    with replica.read() as session:
+        state = session.get(SyncState, 1)
+        if state is None:
+            raise NotAReplica()
+        events, rows = outbox.pending_counts(session)
+        return SyncStatus(state.store_id, events, rows, state.sealed_seq, state.acked_seq, state.last_sync_at,
+                          state.last_attempt_at, state.last_error, state.outage_started_at, state.cursor,
+                          state.first_pull_at is not None)
+
+
+def first_pull(replica: Database, chain: Database, progress: Progress | None = None) -> PullReport:
+    """A new store's copy of the chain's members, balances, lots, catalog and configuration."""
+    with _lock(replica):
+        return pull(replica, chain, progress=progress, full=True)
+
+
+def sync_once(replica: Database, chain: Database, *, progress: Progress | None = None, batch: int = 500,
+              faults: Faults | None = None) -> SyncReport:
+    """Push every local event (in batches of ``batch``) and pull the chain's changes once.
+
+    Errors are recorded on the replica (``sync_status().last_error``) and in
+    the report, not raised, except the crashes ``faults`` injects.
+    """
+    fault = faults or (lambda point: None)
+    started = time.perf_counter()
+    report = SyncReport()
+    with _lock(replica):
+        _attempt(replica)
+        try:
+            report.sealed = outbox.seal(replica)
+            fault("after_seal")
+            _push(replica, chain, report, batch, progress, fault)
+            fault("before_pull")
+            pulled = pull(replica, chain, progress=progress)
+            report.pulled, report.cursor, report.skipped = pulled.rows, pulled.cursor, pulled.skipped
+            report.acked_seq = max(report.acked_seq, pulled.chain_applied_seq)
+        except DomainError as exc:
+            report.errors.append(exc.message)
+        except Exception as exc:  # noqa: BLE001 - an unreachable chain is an ordinary state for a store
+            if _injected(exc):
+                raise
+            report.errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+        _finish(replica, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class InjectedCrash(Exception):
+    """Raised by test fault hooks: the process 'dies' here."""
+
+
+def _injected(exc: BaseException) -> bool:
+    return isinstance(exc, InjectedCrash)
+
+
+def _push(replica: Database, chain: Database, report: SyncReport, batch: int, progress: Progress | None,
+          fault: Faults) -> None:
+    total = sync_status(replica).pending_events
+    done = 0
+    while True:
+        events = outbox.unacked(replica, batch)
+        if not events:
+            return
+        fault("before_upload")
+        received = receive(chain, _store(replica), events)
+        fault("after_chain_commit")
+        outbox.mark_acked(replica, received.applied_through)
+        fault("after_ack")
+        report.pushed += received.applied
+        report.repeated += received.repeated
+        report.conflicts += received.conflicts
+        report.acked_seq = received.applied_through
+        done += received.applied + received.repeated
+        if progress:
+            progress("push", done, total)
+        if received.applied_through < events[-1].seq:
+            # The chain held events back (a gap it cannot have: we send in order); stop rather than loop.
+            report.errors.append(f"head office applied events only up to {received.applied_through}")
+            return
+
+
+def _store(replica: Database) -> str:
+    with replica.read() as session:
+        store = session.scalar(select(SyncState.store_id).where(SyncState.id == 1))
+    if store is None:
+        raise NotAReplica()
+    return store
+
+
+def _attempt(replica: Database) -> None:
+    with replica.write() as session:
+        if session.get(SyncState, 1) is None:
+            raise NotAReplica()
+        session.execute(update(SyncState).where(SyncState.id == 1).values(last_attempt_at=utc_now()))
+
+
+def _finish(replica: Database, report: SyncReport) -> None:
+    now = utc_now()
+    with replica.write() as session:
+        state = session.get(SyncState, 1)
+        assert state is not None
+        if report.ok:
+            state.last_sync_at, state.last_error, state.outage_started_at = now, None, None
+        else:
+            state.last_error = "; ".join(report.errors)[:2000]
+            state.outage_started_at = state.outage_started_at or now

@@ -1,0 +1,137 @@
+"""The store's outbox: captured rows sealed into numbered events, and their acknowledgement.
+
+Sealing runs in one local write transaction, before any network call: it
+reads the captured rows (whole committed transactions: sealing holds the
+write lock, so no transaction is half-done), groups them by local
+transaction, serialises each group's rows in insertion order into an event
+with a fresh UUIDv7 id, a canonical payload and its sha256 digest, numbers
+the events 1, 2, 3... and saves them. From then on an event's id and bytes
+never change: a retry sends exactly what the first attempt sent.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Uuid
+
+from ..clock import utc_now
+from ..db import Database
+from ..ids import new_id
+from ..models import SyncCaptured, SyncOutbox, SyncPending, SyncState
+from . import codec
+from .capture import FACT_TABLES
+
+
+@dataclass(frozen=True)
+class OutboundEvent:
+    seq: int
+    event_id: uuid.UUID
+    payload: str
+    digest: str
+
+
+SEAL_ROWS = 20_000  # captured rows per sealing transaction
+
+
+def seal(replica: Database, *, max_rows: int = SEAL_ROWS) -> int:
+    """Seal every captured row into events; returns how many events were made."""
+    made = 0
+    while True:
+        with replica.write() as session:
+            n = _seal_some(session, max_rows)
+        made += n
+        if n == 0:
+            return made
+
+
+def _seal_some(session: Any, max_rows: int) -> int:
+    conn = session.connection()
+    captured = conn.execute(select(SyncCaptured.seq, SyncCaptured.txn, SyncCaptured.tbl, SyncCaptured.row_key)
+                            .order_by(SyncCaptured.seq).limit(max_rows)).all()
+    if not captured:
+        return 0
+    if len(captured) == max_rows:
+        # Keep whole transactions together: leave the last, maybe cut, one for the next round.
+        last_txn = captured[-1].txn
+        whole = [r for r in captured if r.txn != last_txn]
+        captured = whole or captured
+    rows = _fetch(conn, captured)
+    state_seq = conn.execute(select(SyncState.sealed_seq).where(SyncState.id == 1)).scalar_one()
+    now = utc_now()
+    outbox, pending_marks = [], []
+    group: list[Any] = []
+    for index, row in enumerate(captured):
+        group.append(row)
+        if index + 1 < len(captured) and captured[index + 1].txn == row.txn:
+            continue
+        state_seq += 1
+        payload = codec.canonical({"rows": [[r.tbl, rows[(r.tbl, r.row_key)]] for r in group
+                                            if (r.tbl, r.row_key) in rows]})
+        outbox.append(dict(seq=state_seq, event_id=new_id(), payload=payload, digest=codec.digest(payload),
+                           rows=len(group), created_at=now, acked_at=None))
+        pending_marks += [dict(k=r.row_key, s=state_seq) for r in group
+                          if r.tbl in ("point_entries", "stock_entries")]
+        group = []
+    conn.execute(insert(SyncOutbox), outbox)
+    if pending_marks:
+        conn.exec_driver_sql("UPDATE sync_pending SET event_seq = ? WHERE row_id = ?",
+                             [(m["s"], m["k"]) for m in pending_marks])
+    conn.execute(delete(SyncCaptured).where(SyncCaptured.seq <= captured[-1].seq))
+    conn.execute(update(SyncState).where(SyncState.id == 1).values(sealed_seq=state_seq))
+    return len(outbox)
+
+
+def _fetch(conn: Any, captured: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The captured rows' current content (fact tables are append-only: it is what was inserted)."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for r in captured:
+        wanted[r.tbl].append(r.row_key)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, keys in wanted.items():
+        table = codec.table(name)
+        key_col = table.c[FACT_TABLES[name]]
+        uuid_key = isinstance(key_col.type, Uuid)
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            values = [uuid.UUID(k) for k in chunk] if uuid_key else chunk
+            for row in conn.execute(select(table).where(key_col.in_(values))).mappings():
+                key = row[key_col.name]
+                found[(name, key.hex if uuid_key else key)] = codec.encode_row(dict(row))
+    return found
+
+
+def unacked(replica: Database, limit: int) -> list[OutboundEvent]:
+    with replica.read() as session:
+        acked = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
+        rows = session.execute(select(SyncOutbox.seq, SyncOutbox.event_id, SyncOutbox.payload, SyncOutbox.digest)
+                               .where(SyncOutbox.seq > acked).order_by(SyncOutbox.seq).limit(limit)).all()
+    return [OutboundEvent(*row) for row in rows]
+
+
+def mark_acked(replica: Database, through: int) -> None:
+    """The chain applied every event up to ``through``: they are no longer pending."""
+    with replica.write() as session:
+        acked = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
+        if through <= acked:
+            return
+        session.execute(update(SyncOutbox).where(SyncOutbox.seq > acked, SyncOutbox.seq <= through)
+                        .values(acked_at=utc_now()))
+        session.execute(delete(SyncPending).where(SyncPending.event_seq <= through))
+        session.execute(update(SyncState).where(SyncState.id == 1).values(acked_seq=through))
+
+
+def pending_counts(session: Any) -> tuple[int, int]:
+    """(events sealed and not acknowledged, captured rows not sealed yet)."""
+    acked = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
+    events = session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.seq > acked)) or 0
+    rows = session.scalar(select(func.count()).select_from(SyncCaptured)) or 0
+    return int(events), int(rows)
+
+
+def event_rows(payload: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, row) for name, row in json.loads(payload)["rows"]]

@@ -1,0 +1,432 @@
+"""Applying a store's events to the chain's own projections.
+
+The store's facts keep their ids and content; what the chain decides is
+recomputed here with the ledger's rules. A batch of events is applied in
+memory over rows locked once (members in id order, then their open lots,
+items, wheels: the same order as the online services), and written with a
+few multi-row statements.
+
+- A ledger entry gets the chain's next ``seq`` for the member and its
+  ``balance_after``; a positive entry opens the lots the store opened (same
+  ids and expiries), repaying any debt first; a negative one draws the
+  chain's lots soonest-expiring first. Points spent at two offline stores
+  are both honoured: the balance goes below zero, the member is flagged,
+  and a ``sync_overspend`` case blocks redemption until a supervisor has
+  looked (the negative balance already refuses any redemption).
+- A stock entry gets the item's next ``seq``; stock taken offline beyond
+  what was there leaves the stock negative with a ``sync_backorder`` case.
+- A sign-in (or bonus) for a day another store already signed is set aside
+  whole (``sync_set_aside``), its points reversed by a compensating entry,
+  with a ``sync_signin_twice`` case.
+- A member registered offline with a phone or card another store
+  registered is kept (its facts need it) with the phone marked, and a
+  ``sync_member_merge`` case for a supervisor.
+- Wheel draws are renumbered per member and day, and move the wheel's
+  spins, budget and the segment's awarded count.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from .. import members as members_mod
+from ..clock import utc_now
+from ..ids import new_id
+from ..ledger import lot_expiry
+from ..models import (
+    CatalogItem,
+    Member,
+    PointLot,
+    ReviewCase,
+    SignIn,
+    SignInBonus,
+    Staff,
+    Wheel,
+    WheelDraw,
+    WheelSegment,
+)
+from ..rules import load_rules
+from ..staff import SYSTEM_USERNAME
+from . import codec
+
+# The order rows are written in: every foreign key points to an earlier table.
+WRITE_ORDER = (
+    "members", "member_search_terms", "purchases", "point_entries", "point_lots", "lot_draws", "refunds",
+    "redemptions", "stock_entries", "vouchers", "redemption_cancellations", "voucher_write_offs", "sign_ins",
+    "sign_in_bonuses", "wheel_draws", "prize_vouchers", "prize_voucher_write_offs", "referral_codes",
+    "referrals", "task_claims", "review_cases", "review_subjects", "sync_set_aside",
+)
+
+
+@dataclass
+class MemberState:
+    id: uuid.UUID
+    balance: int
+    last_seq: int
+    needs_review: bool
+    review_reason: str | None
+    new_row: dict[str, Any] | None = None  # registered in this batch: inserted at the end
+    lots: list[dict[str, Any]] = field(default_factory=list)  # open lots: id, remaining, expires_on, new
+
+
+@dataclass
+class ItemState:
+    id: uuid.UUID
+    sku: str
+    stock: int
+    last_seq: int
+
+
+class Projector:
+    def __init__(self, session: Session, store_id: str) -> None:
+        self.session, self.store_id = session, store_id
+        self.conn = session.connection()
+        self.now = utc_now()
+        self.members: dict[uuid.UUID, MemberState] = {}
+        self.items: dict[uuid.UUID, ItemState] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.changed_lots: dict[uuid.UUID, dict[str, Any]] = {}
+        self.conflicts: list[str] = []
+        self.signed: set[tuple[uuid.UUID, date]] = set()
+        self.bonuses: set[tuple[uuid.UUID, str, date, int]] = set()
+        self.open_backorders: dict[str, uuid.UUID] = {}
+        self.draw_seq: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+        self.day_seq: dict[tuple[uuid.UUID, uuid.UUID, date], int] = {}
+        self.wheels: dict[uuid.UUID, list[int]] = {}  # spins, budget_spent
+        self.segments: dict[tuple[uuid.UUID, int, int], int] = {}  # awarded
+        self.taken_phones: set[str] = set()
+        self.taken_cards: set[str] = set()
+        self._system: uuid.UUID | None = None
+        self._expiry_months: int | None = None
+
+    # -- loading, all at once --------------------------------------------------
+
+    def apply_batch(self, events: list[tuple[uuid.UUID, list[list[Any]]]]) -> list[int]:
+        """Apply events in order; returns each event's number of conflicts."""
+        decoded = [(event_id, [(name, codec.decode_row(name, row)) for name, row in rows])
+                   for event_id, rows in events]
+        self._preload([r for _, rows in decoded for r in rows])
+        counts = []
+        for event_id, rows in decoded:
+            before = len(self.conflicts)
+            self._apply(event_id, rows)
+            counts.append(len(self.conflicts) - before)
+        self._flush()
+        return counts
+
+    def _preload(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for name, row in rows:
+            by_table[name].append(row)
+        new_members = {r["id"] for r in by_table["members"]}
+        member_ids = {r["member_id"] for name, r in rows if "member_id" in r and r["member_id"] not in new_members}
+        member_ids |= {r["friend_id"] for r in by_table["referrals"]} - new_members
+        for m in self.conn.execute(select(Member.id, Member.balance, Member.last_entry_seq, Member.needs_review,
+                                          Member.review_reason).where(Member.id.in_(sorted(member_ids)))
+                                   .order_by(Member.id).with_for_update()):
+            self.members[m.id] = MemberState(m.id, m.balance, m.last_entry_seq, m.needs_review, m.review_reason)
+        if self.members:
+            for lot in self.conn.execute(select(PointLot.id, PointLot.member_id, PointLot.remaining,
+                                                PointLot.expires_on)
+                                         .where(PointLot.member_id.in_(sorted(self.members)), PointLot.remaining > 0)
+                                         .order_by(PointLot.member_id, PointLot.expires_on, PointLot.id)
+                                         .with_for_update()):
+                self.members[lot.member_id].lots.append(dict(id=lot.id, remaining=lot.remaining,
+                                                             expires_on=lot.expires_on, new=False))
+        if by_table["members"]:
+            phones = [r["phone"] for r in by_table["members"]]
+            cards = [r["card_code"] for r in by_table["members"]]
+            for phone, card in self.conn.execute(select(Member.phone, Member.card_code)
+                                                 .where(Member.phone.in_(phones) | Member.card_code.in_(cards))):
+                self.taken_phones.add(phone)
+                self.taken_cards.add(card)
+        item_ids = sorted({r["item_id"] for r in by_table["stock_entries"]})
+        for item in self.conn.execute(select(CatalogItem.id, CatalogItem.sku, CatalogItem.stock,
+                                             CatalogItem.last_stock_seq).where(CatalogItem.id.in_(item_ids))
+                                      .order_by(CatalogItem.id).with_for_update()):
+            self.items[item.id] = ItemState(item.id, item.sku, item.stock, item.last_stock_seq)
+        if self.items:
+            keys = [f"sync_backorder:{i.sku}" for i in self.items.values()]
+            for key, case_id in self.conn.execute(select(ReviewCase.open_key, ReviewCase.id)
+                                                  .where(ReviewCase.open_key.in_(keys))):
+                self.open_backorders[key] = case_id
+        signers = sorted({r["member_id"] for r in by_table["sign_ins"]} - new_members)
+        if signers:
+            days = sorted({r["business_day"] for r in by_table["sign_ins"]})
+            self.signed |= set(self.conn.execute(select(SignIn.member_id, SignIn.business_day)
+                                                 .where(SignIn.member_id.in_(signers),
+                                                        SignIn.business_day.in_(days))).all())
+        bonus_members = sorted({r["member_id"] for r in by_table["sign_in_bonuses"]} - new_members)
+        if bonus_members:
+            self.bonuses |= set(self.conn.execute(
+                select(SignInBonus.member_id, SignInBonus.kind, SignInBonus.period_start, SignInBonus.days)
+                .where(SignInBonus.member_id.in_(bonus_members))).all())
+        draws = by_table["wheel_draws"]
+        if draws:
+            self._preload_wheels(draws)
+
+    def _preload_wheels(self, draws: list[dict[str, Any]]) -> None:
+        wheel_ids = sorted({d["wheel_id"] for d in draws})
+        pairs = sorted({(d["wheel_id"], d["member_id"]) for d in draws})
+        for wheel_id, spins, spent in self.conn.execute(select(Wheel.id, Wheel.spins, Wheel.budget_spent)
+                                                        .where(Wheel.id.in_(wheel_ids)).order_by(Wheel.id)
+                                                        .with_for_update()):
+            self.wheels[wheel_id] = [spins, spent]
+        for w, v, i, awarded in self.conn.execute(
+                select(WheelSegment.wheel_id, WheelSegment.version, WheelSegment.idx, WheelSegment.awarded)
+                .where(WheelSegment.wheel_id.in_(wheel_ids)).with_for_update()):
+            self.segments[(w, v, i)] = awarded
+        key = tuple_(WheelDraw.wheel_id, WheelDraw.member_id)
+        for w, m, n in self.conn.execute(select(WheelDraw.wheel_id, WheelDraw.member_id, func.max(WheelDraw.member_seq))
+                                         .where(key.in_(pairs)).group_by(WheelDraw.wheel_id, WheelDraw.member_id)):
+            self.draw_seq[(w, m)] = n
+        for w, m, d, n in self.conn.execute(
+                select(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.business_day, func.max(WheelDraw.day_seq))
+                .where(key.in_(pairs)).group_by(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.business_day)):
+            self.day_seq[(w, m, d)] = n
+
+    # -- one event -------------------------------------------------------------
+
+    def _apply(self, event_id: uuid.UUID, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        lots_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+        for name, row in rows:
+            if name == "point_lots":
+                lots_of[row["entry_id"]].append(row)
+        for name, row in rows:
+            if name == "members":
+                self._member(row)
+            elif name == "point_entries":
+                self._entry(row, lots_of.get(row["id"], []))
+            elif name == "point_lots":
+                continue  # opened with their entry
+            elif name == "stock_entries":
+                self._stock(row)
+            elif name == "sign_ins":
+                self._sign_in(row)
+            elif name == "sign_in_bonuses":
+                self._bonus(row)
+            elif name == "wheel_draws":
+                self._draw(row)
+            else:
+                self.rows[name].append(row)
+
+    def _member(self, row: dict[str, Any]) -> None:
+        row = dict(row, balance=0, last_entry_seq=0, needs_review=False, review_reason=None)
+        clash = row["phone"] in self.taken_phones or row["card_code"] in self.taken_cards
+        if clash:
+            marker = row["id"].hex[:6]
+            original_phone, original_card = row["phone"], row["card_code"]
+            if row["phone"] in self.taken_phones:
+                row["phone"] = f"{row['phone']}#{marker}"[:20]
+            if row["card_code"] in self.taken_cards:
+                row["card_code"] = f"{row['card_code']}#{marker}"[:24]
+        self.taken_phones.add(row["phone"])
+        self.taken_cards.add(row["card_code"])
+        self.members[row["id"]] = MemberState(row["id"], 0, 0, False, None, new_row=row)
+        self.rows["members"].append(row)
+        self.rows["member_search_terms"] += [dict(term=t, member_id=row["id"])
+                                             for t in members_mod.search_terms(row["name"])]
+        if clash:
+            self._case("sync_member_merge", row["id"], f"registered offline at store {self.store_id} with the "
+                       f"phone or card of another member: merge or correct",
+                       {"phone": original_phone, "card": original_card}, ref=f"sync_member_merge:{row['id'].hex}",
+                       subjects=[("member", row["id"].hex, 0)])
+
+    def _entry(self, row: dict[str, Any], store_lots: list[dict[str, Any]]) -> None:
+        m = self.members[row["member_id"]]
+        points = row["points"]
+        row["seq"], row["balance_after"] = m.last_seq + 1, m.balance + points
+        self.rows["point_entries"].append(row)
+        if points > 0:
+            lots = [(lot["id"], lot["points"], lot["expires_on"]) for lot in store_lots]
+            if sum(size for _, size, _ in lots) != points:
+                # The store opened no lots (cannot happen with ledger.post): one lot as the chain's rules say.
+                lots = [(row["id"], points, lot_expiry(row["business_day"], self._expiry()))]
+            debt = max(0, -m.balance)
+            for lot_id, size, expires_on in sorted(lots, key=lambda lot: lot[2]):
+                repay = min(size, debt)
+                debt -= repay
+                lot_row = dict(id=lot_id, entry_id=row["id"], member_id=m.id, points=size, remaining=size - repay,
+                               expires_on=expires_on)
+                self.rows["point_lots"].append(lot_row)
+                if repay:
+                    self.rows["lot_draws"].append(dict(entry_id=row["id"], lot_id=lot_id, points=repay))
+                if lot_row["remaining"]:
+                    m.lots.append(dict(id=lot_id, remaining=lot_row["remaining"], expires_on=expires_on,
+                                       new=True, row=lot_row))
+            m.lots.sort(key=lambda lot: (lot["expires_on"], lot["id"]))
+        else:
+            needed, taken = -points, 0
+            for lot in m.lots:
+                if taken == needed:
+                    break
+                take = min(lot["remaining"], needed - taken)
+                if take == 0:
+                    continue
+                lot["remaining"] -= take
+                taken += take
+                if lot["new"]:
+                    lot["row"]["remaining"] = lot["remaining"]
+                else:
+                    self.changed_lots[lot["id"]] = lot
+                self.rows["lot_draws"].append(dict(entry_id=row["id"], lot_id=lot["id"], points=take))
+            m.lots = [lot for lot in m.lots if lot["remaining"] > 0]
+            if taken < needed:
+                m.needs_review = True
+                m.review_reason = "points spent at two stores while offline"
+                self._case("sync_overspend", m.id, f"spent {needed} points offline at store {self.store_id} with "
+                           f"only {taken} left at head office: balance {row['balance_after']}",
+                           {"entry": row["id"].hex, "needed": needed, "available": taken,
+                            "balance": row["balance_after"]},
+                           ref=f"sync_overspend:{row['id'].hex}", block=True,
+                           subjects=[("entry", row["id"].hex, points)])
+        m.balance, m.last_seq = row["balance_after"], row["seq"]
+
+    def _stock(self, row: dict[str, Any]) -> None:
+        item = self.items[row["item_id"]]
+        row["seq"], row["stock_after"] = item.last_seq + 1, item.stock + row["quantity"]
+        item.stock, item.last_seq = row["stock_after"], row["seq"]
+        self.rows["stock_entries"].append(row)
+        if item.stock < 0 and row["quantity"] < 0:
+            key = f"sync_backorder:{item.sku}"
+            subject = ("stock_entry", row["id"].hex, 0)
+            if key in self.open_backorders:
+                self.rows["review_subjects"].append(dict(case_id=self.open_backorders[key], ref_kind=subject[0],
+                                                         ref_id=subject[1], points=0, added_at=self.now))
+                self.conflicts.append(f"sync_backorder: {item.sku} short by {-item.stock}")
+                return
+            self.open_backorders[key] = self._case(
+                "sync_backorder", None, f"item {item.sku} was taken offline at store {self.store_id} beyond its "
+                f"stock: {-item.stock} to send", {"item": item.sku, "short": -item.stock},
+                ref=f"sync_backorder:{row['id'].hex}", open_key=key, subjects=[subject])
+
+    def _sign_in(self, row: dict[str, Any]) -> None:
+        key = (row["member_id"], row["business_day"])
+        if key not in self.signed:
+            self.signed.add(key)
+            self.rows["sign_ins"].append(row)
+            return
+        reversal = [(row["entry_id"], -row["points"])] if row["points"] else []
+        if row["cost"]:
+            reversal.append((row["cost_entry_id"], row["cost"]))
+        self._set_aside("sign_ins", row, "sync_signin_twice",
+                        f"signed in for {row['business_day']} at store {self.store_id} and at another store "
+                        "the same day: the second sign-in's points are reversed", reversal)
+
+    def _bonus(self, row: dict[str, Any]) -> None:
+        key = (row["member_id"], row["kind"], row["period_start"], row["days"])
+        if key not in self.bonuses:
+            self.bonuses.add(key)
+            self.rows["sign_in_bonuses"].append(row)
+            return
+        self._set_aside("sign_in_bonuses", row, "sync_signin_twice",
+                        f"a sign-in bonus for {row['period_start']} was paid at store {self.store_id} and at "
+                        "another store: the second is reversed", [(row["entry_id"], -row["points"])])
+
+    def _set_aside(self, table: str, row: dict[str, Any], kind: str, reason: str,
+                   reversal: list[tuple[uuid.UUID, int]]) -> None:
+        case_id = self._case(kind, row["member_id"], reason, {"table": table, "id": row["id"].hex},
+                             ref=f"{kind}:{row['id'].hex}", subjects=[(table[:-1][:16], row["id"].hex, 0)])
+        for entry_id, points in reversal:
+            self._compensate(row["member_id"], points, f"reverses entry {entry_id.hex}: {reason}"[:200],
+                             row, entry_id)
+        self.rows["sync_set_aside"].append(dict(id=row["id"].hex, tbl=table,
+                                                payload=codec.canonical(codec.encode_row(row)),
+                                                entry_id=row.get("entry_id"), case_id=case_id,
+                                                store_id=self.store_id, received_at=self.now))
+
+    def _compensate(self, member_id: uuid.UUID, points: int, note: str, fact: dict[str, Any],
+                    reversed_entry: uuid.UUID) -> None:
+        entry_id = new_id()
+        row = dict(id=entry_id, member_id=member_id, kind="adjust", points=points, reason_category="sync",
+                   note=note, reference=reversed_entry.hex, purchase_id=None, staff_id=self._system_staff(),
+                   approved_by=None, store_id=self.store_id, occurred_at=self.now,
+                   business_day=fact.get("made_on") or fact.get("period_end") or fact["business_day"], idem_key=None)
+        lots = [dict(id=entry_id, points=points, expires_on=lot_expiry(row["business_day"], self._expiry()))]
+        self._entry(row, lots if points > 0 else [])
+
+    def _draw(self, row: dict[str, Any]) -> None:
+        pair = (row["wheel_id"], row["member_id"])
+        day = (row["wheel_id"], row["member_id"], row["business_day"])
+        row["member_seq"] = self.draw_seq[pair] = self.draw_seq.get(pair, 0) + 1
+        row["day_seq"] = self.day_seq[day] = self.day_seq.get(day, 0) + 1
+        counters = self.wheels[row["wheel_id"]]
+        counters[0] += 1
+        counters[1] += row["value_points"]
+        segment = (row["wheel_id"], row["version"], row["segment_index"])
+        self.segments[segment] = self.segments.get(segment, 0) + 1
+        self.rows["wheel_draws"].append(row)
+
+    # -- review cases ------------------------------------------------------------
+
+    def _case(self, kind: str, member_id: uuid.UUID | None, reason: str, details: dict[str, Any], *, ref: str,
+              subjects: list[tuple[str, str, int]], block: bool = False, open_key: str | None = None) -> uuid.UUID:
+        case_id = new_id()
+        self.rows["review_cases"].append(dict(
+            id=case_id, kind=kind, member_id=member_id, status="open", reason=reason[:200],
+            details=json.dumps(dict(details, store=self.store_id), ensure_ascii=False, sort_keys=True),
+            rule_id=None, block_redeem=block, ref_key=ref[:128], open_key=open_key, opened_by=self._system_staff(),
+            store_id=self.store_id, opened_at=self.now, updated_at=self.now))
+        self.rows["review_subjects"] += [dict(case_id=case_id, ref_kind=k, ref_id=i, points=p, added_at=self.now)
+                                         for k, i, p in subjects]
+        self.conflicts.append(f"{kind}: {reason}")
+        return case_id
+
+    def _system_staff(self) -> uuid.UUID:
+        if self._system is None:
+            self._system = self.conn.execute(select(Staff.id).where(Staff.username == SYSTEM_USERNAME)).scalar_one()
+        return self._system
+
+    def _expiry(self) -> int:
+        if self._expiry_months is None:
+            self._expiry_months = load_rules(self.session).expiry_months
+        return self._expiry_months
+
+    # -- writing -------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        for m in self.members.values():
+            if m.new_row is not None:
+                m.new_row.update(balance=m.balance, last_entry_seq=m.last_seq, needs_review=m.needs_review,
+                                 review_reason=m.review_reason)
+        for name in WRITE_ORDER:
+            if self.rows.get(name):
+                self.conn.execute(insert(codec.table(name)), self.rows[name])
+        known = set(self.rows)
+        for name in set(known) - set(WRITE_ORDER):
+            if self.rows[name]:
+                self.conn.execute(insert(codec.table(name)), self.rows[name])
+        existing = [dict(k=m.id, b=m.balance, s=m.last_seq, n=m.needs_review, r=m.review_reason, u=self.now)
+                    for m in self.members.values() if m.new_row is None]
+        members = codec.table("members")
+        if existing:
+            self.conn.execute(update(members).where(members.c.id == bindparam("k"))
+                              .values(balance=bindparam("b"), last_entry_seq=bindparam("s"),
+                                      needs_review=bindparam("n"), review_reason=bindparam("r"),
+                                      updated_at=bindparam("u")), existing)
+        if self.changed_lots:
+            lots = codec.table("point_lots")
+            self.conn.execute(update(lots).where(lots.c.id == bindparam("k")).values(remaining=bindparam("r")),
+                              [dict(k=k, r=lot["remaining"]) for k, lot in self.changed_lots.items()])
+        if self.items:
+            items = codec.table("catalog_items")
+            self.conn.execute(update(items).where(items.c.id == bindparam("k"))
+                              .values(stock=bindparam("s"), last_stock_seq=bindparam("q"), updated_at=bindparam("u")),
+                              [dict(k=i.id, s=i.stock, q=i.last_seq, u=self.now) for i in self.items.values()])
+        if self.wheels:
+            wheels = codec.table("wheels")
+            self.conn.execute(update(wheels).where(wheels.c.id == bindparam("k"))
+                              .values(spins=bindparam("n"), budget_spent=bindparam("b"), updated_at=bindparam("u")),
+                              [dict(k=k, n=v[0], b=v[1], u=self.now) for k, v in self.wheels.items()])
+            segs = codec.table("wheel_segments")
+            self.conn.execute(update(segs).where(segs.c.wheel_id == bindparam("w"), segs.c.version == bindparam("v"),
+                                                 segs.c.idx == bindparam("i")).values(awarded=bindparam("a")),
+                              [dict(w=w, v=v, i=i, a=a) for (w, v, i), a in self.segments.items()])
+
