@@ -22,9 +22,14 @@ from .models import (
     PrizeVoucher,
     Redemption,
     RedemptionCancellation,
+    Referral,
+    ReviewCase,
+    ReviewDecision,
+    ReviewSubject,
     SignIn,
     SignInBonus,
     StockEntry,
+    TaskClaim,
     Wheel,
     WheelDraw,
     WheelSegment,
@@ -54,6 +59,8 @@ def run_check(db: Database, *, max_listed: int = 50) -> CheckReport:
         _stock(session, report, max_listed)
         _sign_ins(session, report, max_listed)
         _wheels(session, report, max_listed)
+        _task_claims(session, report, max_listed)
+        _reviews(session, report, max_listed)
         report.problems += audit.verify_chain(session)
     return report
 
@@ -316,3 +323,75 @@ def _wheels(session: Session, report: CheckReport, limit: int) -> None:
     for draw_id, kind in rows:
         report.problems.append(f"draw {draw_id}: a {kind} prize {'without' if kind in ('item', 'coupon') else 'with'} "
                                "a prize voucher")
+
+
+# -- tasks and the review queue ----------------------------------------------------------------------------
+
+
+def _task_claims(session: Session, report: CheckReport, limit: int) -> None:
+    """Each task reward has its entry; slots run 1..n without gaps and never past the limit; referrals add up."""
+    _entry_mismatches(session, TaskClaim, TaskClaim.entry_id, TaskClaim.member_id, TaskClaim.points, "task_reward",
+                      TaskClaim.points > 0, "task claim", report, limit)
+    _orphans(session, "task_reward", [TaskClaim.entry_id], report, limit)
+    keys = (TaskClaim.task_id, TaskClaim.member_id, TaskClaim.period)
+    rows = session.execute(
+        select(*keys, func.count(), func.max(TaskClaim.slot), func.min(TaskClaim.slot),
+               func.max(TaskClaim.slot - TaskClaim.times))
+        .group_by(*keys)
+        .having(or_(func.count() != func.max(TaskClaim.slot), func.min(TaskClaim.slot) < 1,
+                    func.max(TaskClaim.slot - TaskClaim.times) > 0)).limit(limit)
+    ).all()
+    for task_id, member_id, period, n, top, _low, _over in rows:
+        report.problems.append(f"task {task_id}, member {member_id}, period {period}: {n} rewards in slots up to "
+                               f"{top}, or past the limit they were paid under")
+    rows = session.execute(
+        select(TaskClaim.id, TaskClaim.member_id, Referral.referrer_id)
+        .outerjoin(Referral, Referral.friend_id == TaskClaim.referral_friend_id)
+        .where(TaskClaim.referral_friend_id.is_not(None),
+               or_(Referral.friend_id.is_(None), Referral.referrer_id != TaskClaim.member_id)).limit(limit)
+    ).all()
+    for claim_id, member_id, referrer_id in rows:
+        report.problems.append(f"task claim {claim_id}: a referral reward to {member_id}, but the friend was "
+                               f"invited by {referrer_id}")
+
+
+def _reviews(session: Session, report: CheckReport, limit: int) -> None:
+    """A case is open exactly while it has no decision; a rejection reversed each flagged earning once."""
+    rows = session.execute(
+        select(ReviewCase.id, ReviewCase.status, ReviewDecision.decision, ReviewCase.open_key)
+        .outerjoin(ReviewDecision, ReviewDecision.case_id == ReviewCase.id)
+        .where(or_(and_(ReviewCase.status == "open", ReviewDecision.case_id.is_not(None)),
+                   and_(ReviewCase.status != "open", or_(ReviewDecision.case_id.is_(None),
+                                                         ReviewDecision.decision != ReviewCase.status,
+                                                         ReviewCase.open_key.is_not(None))),
+                   ReviewCase.status.not_in(("open", "approved", "rejected", "resolved")))).limit(limit)
+    ).all()
+    for case_id, status, decision, open_key in rows:
+        report.problems.append(f"review case {case_id}: status {status}, decision {decision or 'none'}"
+                               f"{', still holding its open key' if open_key else ''}")
+    # Reversals are few (one per rejected earning): compared in Python, by their idempotency keys.
+    flagged = session.execute(
+        select(ReviewCase.id, ReviewCase.member_id, ReviewCase.status, ReviewSubject.ref_id, ReviewSubject.points)
+        .join(ReviewSubject, ReviewSubject.case_id == ReviewCase.id)
+        .where(ReviewSubject.ref_kind == "entry", ReviewSubject.points > 0)
+    ).all()
+    expected = {f"review:{case_id}:{ref_id}": (member_id, -points)
+                for case_id, member_id, status, ref_id, points in flagged if status == "rejected"}
+    found = {key: (member_id, points) for key, member_id, points in session.execute(
+        select(PointEntry.idem_key, PointEntry.member_id, PointEntry.points)
+        .where(PointEntry.kind == "review_reversal")).all()}
+    for key in sorted(set(expected) | set(found))[:limit]:
+        if expected.get(key) != found.get(key):
+            report.problems.append(f"review reversal {key}: expected {expected.get(key) or 'none'}, "
+                                   f"the ledger has {found.get(key) or 'none'}")
+    totals = {}
+    for case_id, _member, status, _ref, points in flagged:
+        if status == "rejected":
+            totals[case_id] = totals.get(case_id, 0) + points
+    rows = session.execute(select(ReviewDecision.case_id, ReviewDecision.decision, ReviewDecision.points_reversed)
+                           .where(or_(ReviewDecision.points_reversed != 0, ReviewDecision.decision == "rejected"))
+                           ).all()
+    for case_id, decision, reversed_ in rows:
+        if reversed_ != totals.get(case_id, 0):
+            report.problems.append(f"review case {case_id}: {decision}, says {reversed_} points reversed, its "
+                                   f"flagged earnings add up to {totals.get(case_id, 0)}")

@@ -243,7 +243,7 @@ def _reward(session: Session, actor: Actor, member: Member, task: Task, day: dat
     entry = ledger.post(session, member, actor, kind=EntryKind.TASK_REWARD, points=task.points, now=now,
                         expires_on=expires, reference=f"task {task.name}"[:128], note=note)
     claim = TaskClaim(id=new_id(), task_id=task.id, member_id=member.id, period=period, slot=done + 1,
-                      points=task.points, entry_id=entry.id, source=source,
+                      times=task.times, points=task.points, entry_id=entry.id, source=source,
                       referral_friend_id=friend.id if friend is not None else None, purchase_id=purchase_id,
                       business_day=day, staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now)
     session.add(claim)

@@ -75,9 +75,10 @@ class TaskClaim(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
     period: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD (daily), YYYY (birthday), "once", "all"
     slot: Mapped[int] = mapped_column(Integer)  # 1..times
+    times: Mapped[int] = mapped_column(Integer)  # the task's limit for the period when this reward was paid
     points: Mapped[int] = mapped_column(Integer)
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("point_entries.id"))
-    source: Mapped[str] = mapped_column(String(10))  # counter, purchase, profile, referral
+    source: Mapped[str] = mapped_column(String(10))  # counter, signin, purchase, profile, referral
     referral_friend_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.friend_id"))
     purchase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchases.id"))
     business_day: Mapped[date] = mapped_column(Date)

@@ -5,11 +5,12 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from pointsmall import adjustments, members, purchases, redemption, reviews, tasks
+from pointsmall import adjustments, check, ledger, members, purchases, redemption, reviews, tasks
 from pointsmall.errors import Conflict, PermissionDenied, ValidationError
 from pointsmall.ids import new_id
+from pointsmall.ledger import EntryKind
 from pointsmall.models import PointEntry, PointLot, ReviewCase, ReviewDecision
 
 from .games_support import MONDAY, Games, _no_tasks_or_rules, assert_clean, games, local, new_rule, new_task  # noqa: F401
@@ -170,3 +171,20 @@ def test_two_supervisors_deciding_at_once_on_postgresql_one_wins(games: Games) -
     assert status in outcomes
     assert len(reversals(games, member_id)) == (3 if status == "rejected" else 0)
     assert_clean(games.db)
+
+
+def test_check_finds_a_case_closed_without_a_decision_or_a_reversal_missing(db, system) -> None:
+    m = new_member(db, system)
+    with db.write() as session:
+        member = ledger.lock_member(session, m.id)
+        entry = ledger.post(session, member, system, kind=EntryKind.TASK_REWARD, points=10, now=local(MONDAY),
+                            expires_on=MONDAY.replace(year=MONDAY.year + 2))
+        case = reviews.open_case(session, system, kind="earning_velocity", member_id=m.id, reason="太快",
+                                 now=local(MONDAY), subjects=[("entry", entry.id, 10)])
+        case_id = case.id
+    report = check.run_check(db)  # a task_reward entry without its claim: reported, and nothing else
+    assert [p for p in report.problems if "review" in p] == []
+    with db.write() as session:
+        session.execute(update(ReviewCase).where(ReviewCase.id == case_id).values(status="rejected", open_key=None))
+    problems = [p for p in check.run_check(db).problems if "review" in p]
+    assert any("decision none" in p for p in problems) and any("expected" in p for p in problems), problems

@@ -6,15 +6,15 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from pointsmall import audit, members, purchases, referrals, signin, tasks
+from pointsmall import audit, check, members, purchases, referrals, signin, tasks
 from pointsmall.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from pointsmall.ids import new_id
 from pointsmall.models import PointEntry, TaskClaim
 
 from .games_support import MONDAY, Games, _no_tasks_or_rules, assert_clean, games, local, new_task  # noqa: F401
-from .support import member_row, new_member, unique_phone
+from .support import drop_append_only_trigger, member_row, new_member, unique_phone
 
 pytestmark = pytest.mark.usefixtures("_no_tasks_or_rules")
 
@@ -321,7 +321,19 @@ def test_the_unique_slot_refuses_a_second_reward_whatever_the_check_said(games: 
     first = rewards(games, m.id, t.id)[0]
     with pytest.raises(IntegrityError):
         with games.db.write() as session:
-            session.add(TaskClaim(id=new_id(), task_id=t.id, member_id=m.id, period=first.period, slot=1, points=8,
+            session.add(TaskClaim(id=new_id(), task_id=t.id, member_id=m.id, period=first.period, slot=1, times=1, points=8,
                                   entry_id=first.entry_id, source="counter", business_day=MONDAY,
                                   staff_id=games.cashier.staff_id, store_id=games.cashier.store_id,
                                   occurred_at=local(MONDAY)))
+
+
+def test_check_finds_a_reward_past_the_limit_it_was_paid_under(db, system) -> None:
+    t = tasks.create_task(db, system, tasks.TaskDraft(name="到店", kind="daily", trigger="visit", points=5))
+    m = new_member(db, system)
+    tasks.claim(db, system, m.id, t.id, now=local(MONDAY))
+    assert_clean(db)
+    drop_append_only_trigger(db, "task_claims")
+    with db.write() as session:
+        session.execute(update(TaskClaim).where(TaskClaim.member_id == m.id).values(times=0))
+    report = check.run_check(db)
+    assert any("past the limit" in p for p in report.problems), report.problems

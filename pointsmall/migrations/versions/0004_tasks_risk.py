@@ -142,6 +142,7 @@ def upgrade() -> None:
     sa.Column('member_id', sa.Uuid(), nullable=False),
     sa.Column('period', sa.String(length=10), nullable=False),
     sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('times', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Uuid(), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
