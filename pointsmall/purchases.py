@@ -92,7 +92,7 @@ def earn_points(amount_fen: int, rules: Rules, tier: tiers.TierView, multipliers
 # What a repeated receipt is answered from, and the purchase's own row; built once, run by every award.
 _PREVIOUS_RECEIPT = select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_fen, Purchase.points) \
     .where(Purchase.store_id == bindparam("store"), Purchase.receipt_no == bindparam("receipt"))
-_INSERT_PURCHASE = insert(Purchase)
+_INSERT_PURCHASE = insert(Purchase.__table__)  # the table, not the entity: no ORM bulk-insert machinery
 
 
 def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, receipt_no: str, amount_fen: int,
@@ -106,8 +106,7 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             check_amount(amount_fen, rules)
             ladder = tiers.list_tiers(session)
             member = ledger.lock_member(session, member_id)
-            previous = session.connection().execute(
-                _PREVIOUS_RECEIPT, {"store": actor.store_id, "receipt": receipt_no}).one_or_none()
+            previous = session.execute(_PREVIOUS_RECEIPT, {"store": actor.store_id, "receipt": receipt_no}).first()
             if previous is not None:
                 return _repeat(member, previous, amount_fen, ladder, now, actor)
             if member.status != "active":
@@ -123,22 +122,21 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             # Written at once (a plain INSERT, not an ORM flush): the entry below refers to it, and a
             # receipt another till recorded a moment ago fails here, as a flush would.
             purchase_id = new_id()
-            session.connection().execute(_INSERT_PURCHASE, dict(
+            session.execute(_INSERT_PURCHASE, dict(
                 id=purchase_id, store_id=actor.store_id, receipt_no=receipt_no, member_id=member.id,
                 amount_fen=amount_fen, points=points, staff_id=actor.staff_id, occurred_at=now, business_day=day))
             if points > 0:
                 ledger.post(session, member, actor, kind=EntryKind.EARN, points=points, now=now,
                             expires_on=ledger.lot_expiry(day, rules.expiry_months), reference=receipt_no,
-                            purchase_id=purchase_id, note=" × ".join(c.name for c in active))
+                            purchase_id=purchase_id, note=" × ".join(c.name for c in active), day=day)
             value = growth_before + (points if rules.tier_basis == "points" else amount_fen)
             tiers.upgrade_if_qualified(session, member, ladder, value, actor, now)
             tier_after = tiers.effective_tier(member, ladder, day)
-            # The entry, its lot and the member's new balance are flushed with the audit record at
-            # commit (one flush, entries before lots as always), not in a flush of their own first.
-            with session.no_autoflush:
-                audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
-                             {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
-                              "points": points, "tier": tier_after.code}, now)
+            # Every row above was written by a plain statement: nothing is left for a flush but a
+            # tier change (rare), flushed at commit.
+            audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
+                         {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
+                          "points": points, "tier": tier_after.code}, now)
             if growth_before == 0:  # no spend in the window: maybe the first purchase (tasks, referrals)
                 tasks.after_purchase(session, actor, member, purchase_id, day, now)
             return AwardResult(member.id, member.name, receipt_no, amount_fen, points, member.balance, tier_before,

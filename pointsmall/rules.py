@@ -55,13 +55,24 @@ class Rules:
             raise ValidationError("Redemptions can be cancelled for 0 to 365 days.", field="cancel_days")
 
 
-_SETTINGS = select(Setting.key, Setting.value)
+_KNOWN = tuple(f.name for f in fields(Rules))
+# Only the rules' own keys: other modules keep larger values in ``settings`` too.
+_SETTINGS = select(Setting.key, Setting.value).where(Setting.key.in_(_KNOWN)).order_by(Setting.key)
+# Parsed rules by the exact stored text they came from: the rows are read in every operation
+# (a change at one till applies at all at once); only the JSON parsing is skipped when the
+# text is the same as last time.
+_parsed: dict[tuple[tuple[str, str], ...], Rules] = {}
 
 
 def load_rules(session: Session) -> Rules:
-    known = {f.name for f in fields(Rules)}
-    stored = {key: json.loads(value) for key, value in session.connection().execute(_SETTINGS) if key in known}
-    return replace(Rules(), **stored)
+    stored = tuple((key, value) for key, value in session.connection().execute(_SETTINGS))
+    rules = _parsed.get(stored)
+    if rules is None:
+        rules = replace(Rules(), **{key: json.loads(value) for key, value in stored})
+        if len(_parsed) >= 64:
+            _parsed.clear()
+        _parsed[stored] = rules
+    return rules
 
 
 def update_rules(db: Database, actor: Actor, **changes: Any) -> Rules:
