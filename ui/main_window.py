@@ -10,6 +10,7 @@ from . import icons
 from .context import AppContext
 from .pages.catalog import CatalogPage
 from .pages.counter import CounterPage
+from .pages.games import GamesPage
 from .pages.games_setup import GamesSetupPage
 from .pages.mall import MallPage
 from .pages.members import MembersPage
@@ -34,6 +35,10 @@ class MainWindow(QMainWindow):
         self.members = MembersPage(ctx)
         self._add_page(self.counter, self.tr("Counter"), "counter")
         self._add_page(self.mall, self.tr("Mall"), "mall")
+        self.games: GamesPage | None = None
+        if ctx.can(Permission.SIGN_IN) or ctx.can(Permission.WHEEL_SPIN):
+            self.games = GamesPage(ctx)
+            self._add_page(self.games, self.tr("Games"), "games")
         self._add_page(self.members, self.tr("Members"), "members")
         self.catalog: CatalogPage | None = None
         if ctx.can(Permission.CATALOG_MANAGE) or ctx.can(Permission.STOCK_MANAGE):

@@ -305,6 +305,7 @@ class SpinWheel(QWidget):
     spin_requested = Signal()  # the centre button was clicked (or Space/Enter with the focus on the wheel)
     angle_changed = Signal(float)
     segments_changed = Signal()
+    centre_text_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -325,6 +326,7 @@ class SpinWheel(QWidget):
         self._face: QImage | None = None
         self._pointer: tuple[QImage, QPointF] | None = None
         self._hub: QImage | None = None
+        self._source: SpinWheel | None = None
         self._animation = QVariantAnimation(self)
         self._animation.setEasingCurve(QEasingCurve.Type.OutCubic)
         self._animation.valueChanged.connect(self._animated)
@@ -346,6 +348,7 @@ class SpinWheel(QWidget):
         """The centre button's word (e.g. "Spin") and a small line under it (e.g. the cost)."""
         self._title, self._detail = title, detail
         self._hub = None
+        self.centre_text_changed.emit()
         self.update()
 
     def centre_text(self) -> tuple[str, str]:
@@ -383,7 +386,29 @@ class SpinWheel(QWidget):
         return min(int(under // self.span()), len(self._segments) - 1)
 
     def is_spinning(self) -> bool:
+        if self._source is not None and self._source.is_spinning():
+            return True
         return self._animation.state() == QVariantAnimation.State.Running
+
+    def follow(self, source: SpinWheel) -> None:
+        """Mirror ``source`` from now on: its segments, centre words and every frame of its spins (the
+        customer's screen). ``finished`` is passed on when the source lands."""
+        self._source = source  # from now on clicks and keys are ignored: the source is the one spun
+        self.set_segments(source.segments())
+        self.set_centre_text(*source.centre_text())
+        self.set_angle(source.angle())
+        source.segments_changed.connect(self._copy_segments)
+        source.centre_text_changed.connect(self._copy_centre_text)
+        source.angle_changed.connect(self.set_angle)
+        source.finished.connect(self.finished)
+
+    def _copy_segments(self) -> None:
+        if self._source is not None:
+            self.set_segments(self._source.segments())
+
+    def _copy_centre_text(self) -> None:
+        if self._source is not None:
+            self.set_centre_text(*self._source.centre_text())
 
     def target(self) -> int | None:
         """The segment the running spin lands on."""
@@ -489,19 +514,21 @@ class SpinWheel(QWidget):
 
     # -- the centre button --------------------------------------------------------------------
 
+    def _takes_input(self) -> bool:
+        return self._interactive and self._source is None and not self.is_spinning()
+
     def _on_hub(self, at: QPointF) -> bool:
         geo = self.wheel_geometry()
         d = at - geo.centre
         return math.hypot(d.x(), d.y()) <= geo.hub
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        over = self._interactive and not self.is_spinning() and self._on_hub(event.position())
+        over = self._takes_input() and self._on_hub(event.position())
         self.setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        if (event.button() == Qt.MouseButton.LeftButton and self._interactive and not self.is_spinning()
-                and self._on_hub(event.position())):
+        if event.button() == Qt.MouseButton.LeftButton and self._takes_input() and self._on_hub(event.position()):
             self._pressed = True
             self._hub = None
             self.update()
@@ -514,7 +541,7 @@ class SpinWheel(QWidget):
             self._pressed = False
             self._hub = None
             self.update()
-            if self._interactive and not self.is_spinning() and self._on_hub(event.position()):
+            if self._takes_input() and self._on_hub(event.position()):
                 self.spin_requested.emit()
             event.accept()
             return
@@ -522,7 +549,7 @@ class SpinWheel(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
-            if self._interactive and not self.is_spinning():
+            if self._takes_input():
                 self.spin_requested.emit()
             event.accept()
             return

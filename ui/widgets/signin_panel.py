@@ -1,0 +1,96 @@
+"""The sign-in half of the games page: the big sign-in button, what it gives, the last result, the calendar.
+
+A view only: the games page runs the sign-in and the make-up and passes the
+results in. The button stays pressable after today's sign-in (the core then
+says "already signed in today"), but reads and looks done.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from pointsmall.signin import MONTH, WEEK, SignInResult, SigninCalendar
+
+from .. import i18n
+from .signin_calendar import SigninCalendarView
+
+SHORTCUT = "F2"
+
+
+def _restyle(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class SigninPanel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signinPanel")
+        self.button = QPushButton(objectName="signInButton")
+        self.button.setProperty("primary", True)
+        self.button.setMinimumHeight(58)
+        self.button.setToolTip(self.tr("Sign the member in for today ({key})").format(key=SHORTCUT))
+        self.hint = QLabel(objectName="signInHint")
+        self.hint.setWordWrap(True)
+        self.result = QLabel(objectName="signInResult")
+        self.result.setWordWrap(True)
+        self.result.hide()
+        self.calendar = SigninCalendarView()
+        top = QHBoxLayout()
+        top.setSpacing(14)
+        top.addWidget(self.button)
+        top.addWidget(self.hint, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.result)
+        layout.addWidget(self.calendar, 1)
+        self.show_calendar(None)
+
+    def show_calendar(self, cal: SigninCalendar | None, *, month_only: bool = False) -> None:
+        """The calendar; with ``month_only`` another month was browsed and the button keeps today's state."""
+        self.calendar.show_calendar(cal)
+        if month_only:
+            return
+        done = cal is not None and cal.signed_today
+        self.button.setText(self.tr("Signed in today ✓") if done else
+                            self.tr("Sign in  {key}").format(key=SHORTCUT))
+        self.button.setProperty("done", done)
+        _restyle(self.button)
+        if cal is None:
+            self.hint.setText(self.tr("Find the member at the counter to sign them in."))
+        elif done:
+            self.hint.setText(self.tr("Come back tomorrow for {points} points.").format(
+                points=i18n.points(cal.tomorrow_points)))
+        else:
+            self.hint.setText(self.tr("Today gives {points} points · day {day} in a row").format(
+                points=i18n.points(cal.today_points), day=cal.streak + 1))
+
+    def announce(self, result: SignInResult) -> str:
+        """Show what a sign-in or make-up gave; returns the words (for the toast)."""
+        if result.kind == "makeup":
+            text = self.tr("Made up {day} for {cost} points · streak {streak}").format(
+                day=i18n.day(result.day), cost=i18n.points(result.cost), streak=result.streak)
+        else:
+            text = self.tr("Signed in: +{points} points · streak {streak}").format(
+                points=i18n.points(result.points), streak=result.streak)
+        for bonus in result.bonuses:
+            if bonus.kind == WEEK:
+                text += " · " + self.tr("all week bonus +{points}").format(points=i18n.points(bonus.points))
+            elif bonus.kind == MONTH:
+                text += " · " + self.tr("{days} days this month bonus +{points}").format(
+                    days=bonus.days, points=i18n.points(bonus.points))
+        text += " · " + self.tr("balance {balance}").format(balance=i18n.points(result.balance))
+        self.say(text, "success")
+        return text
+
+    def say(self, text: str, kind: str) -> None:
+        """``kind``: success, error, info."""
+        self.result.setText(text)
+        self.result.setProperty("kind", kind)
+        _restyle(self.result)
+        self.result.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.say("", "")
+

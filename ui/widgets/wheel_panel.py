@@ -1,0 +1,164 @@
+"""The wheel half of the games page: choose a wheel, its status for the member, the wheel, the result.
+
+A view only: the games page reads the wheels and the member's status, runs
+the spin and passes the words in. The status says what the next spin costs,
+the free spins left today and the caps, and (in red) why the member cannot
+spin now, as the core says it.
+"""
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from pointsmall.wheel import SpinStatus
+from pointsmall.wheel_setup import WheelView
+
+from .. import i18n
+from ..messages import error_text
+from .wheel_view import SpinWheel
+
+SHORTCUT = "F3"
+
+
+def _restyle(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class WheelPanel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("wheelPanel")
+        self.shown: WheelView | None = None  # the wheel version drawn
+        self.chooser = QComboBox(objectName="wheelChoice")
+        self.chooser.setMinimumWidth(200)
+        self.customer_button = QPushButton(self.tr("Customer screen"), objectName="customerScreenButton")
+        self.customer_button.setCheckable(True)
+        self.customer_button.setToolTip(self.tr("Show the wheel on the screen facing the customer"))
+        self.status = QLabel(objectName="wheelStatus")
+        self.status.setWordWrap(True)
+        self.refusal = QLabel(objectName="wheelRefusal")
+        self.refusal.setWordWrap(True)
+        self.refusal.hide()
+        self.wheel = SpinWheel()
+        self.empty = QLabel(self.tr("No wheel is open now. Operators set wheels up under Games setup."),
+                            objectName="wheelEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget(objectName="wheelStack")
+        self.stack.addWidget(self.wheel)
+        self.stack.addWidget(self.empty)
+        self.button = QPushButton(self.tr("Spin  {key}").format(key=SHORTCUT), objectName="spinButton")
+        self.button.setProperty("primary", True)
+        self.button.setMinimumHeight(50)
+        self.button.setToolTip(self.tr("Spin the wheel for the member ({key})").format(key=SHORTCUT))
+        self.result = QLabel(objectName="spinResult")
+        self.result.setWordWrap(True)
+        self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.voucher_button = QPushButton(self.tr("Show the prize voucher…"), objectName="prizeVoucherButton")
+        self.voucher_button.hide()
+
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        caption = QLabel(self.tr("Wheel"), objectName="wheelCaption")
+        top.addWidget(caption)
+        top.addWidget(self.chooser, 1)
+        top.addWidget(self.customer_button)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(12)
+        bottom.addWidget(self.result, 1)
+        bottom.addWidget(self.voucher_button)
+        bottom.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.refusal)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(bottom)
+        self.wheel.set_centre_text(self.tr("Spin"))
+
+    # -- the wheels ----------------------------------------------------------------------------
+
+    def show_wheels(self, wheels: list[WheelView], chosen: uuid.UUID | None) -> None:
+        """The open wheels in the chooser (without announcing a change), ``chosen`` selected."""
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        for view in wheels:
+            self.chooser.addItem(view.name, view.id)
+        row = next((i for i, view in enumerate(wheels) if view.id == chosen), 0)
+        self.chooser.setCurrentIndex(row if wheels else -1)
+        self.chooser.blockSignals(False)
+        self.chooser.setEnabled(len(wheels) > 1)
+        self.stack.setCurrentWidget(self.wheel if wheels else self.empty)
+        if not wheels:
+            self.shown = None
+            self.status.setText("")
+            self.show_refusal("")
+
+    def chosen_id(self) -> uuid.UUID | None:
+        value = self.chooser.currentData()
+        return value if isinstance(value, uuid.UUID) else None
+
+    def draw_wheel(self, view: WheelView) -> None:
+        """Draw ``view``'s segments, unless that very version is drawn already."""
+        if self.shown is not None and (self.shown.id, self.shown.version) == (view.id, view.version):
+            self.shown = view
+            return
+        self.shown = view
+        self.wheel.set_segments([(s.label, s.colour) for s in view.segments])
+
+    def show_status(self, status: SpinStatus | None, member_known: bool) -> None:
+        if status is None:
+            self.status.setText(self.tr("Find the member at the counter to spin.") if not member_known else "")
+            self.wheel.set_centre_text(self.tr("Spin"))
+            self.show_refusal("")
+            return
+        self.draw_wheel(status.wheel)
+        self.status.setText(self.status_words(status))
+        cost = self.tr("Free") if status.next_cost == 0 else \
+            self.tr("{points} pts").format(points=i18n.points(status.next_cost))
+        self.wheel.set_centre_text(self.tr("Spin"), cost)
+        self.show_refusal(error_text(status.refusal) if status.refusal is not None else "")
+
+    def show_refusal(self, text: str) -> None:
+        self.refusal.setText(text)
+        self.refusal.setVisible(bool(text))
+
+    # -- spinning and the result ---------------------------------------------------------------
+
+    def set_busy(self, busy: bool) -> None:
+        """While a spin is committed and animated: nothing else can be started here."""
+        self.button.setEnabled(not busy)
+        self.chooser.setEnabled(not busy and self.chooser.count() > 1)
+        self.wheel.set_interactive(not busy)
+
+    def say(self, text: str, kind: str) -> None:
+        """``kind``: win, prize, nothing, error, spinning."""
+        self.result.setText(text)
+        self.result.setProperty("kind", kind)
+        _restyle(self.result)
+
+    def status_words(self, status: SpinStatus) -> str:
+        parts = []
+        if status.free_spins_left:
+            parts.append(self.tr("Free spins left today: {n}").format(n=status.free_spins_left))
+            if status.wheel.cost_points:
+                parts.append(self.tr("then {points} points a spin").format(
+                    points=i18n.points(status.wheel.cost_points)))
+        elif status.wheel.cost_points:
+            parts.append(self.tr("{points} points a spin").format(points=i18n.points(status.wheel.cost_points)))
+        else:
+            parts.append(self.tr("Spins are free"))
+        if status.spins_left_today is not None:
+            parts.append(self.tr("spins left today: {n}").format(n=status.spins_left_today))
+        if status.spins_left_total is not None:
+            parts.append(self.tr("left on this wheel: {n}").format(n=status.spins_left_total))
+        if status.pity_in is not None:
+            parts.append(self.tr("a prize is certain within {n} spins").format(n=status.pity_in))
+        parts.append(self.tr("balance {balance}").format(balance=i18n.points(status.balance)))
+        return " · ".join(parts)
