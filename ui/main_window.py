@@ -14,6 +14,7 @@ from .pages.games import GamesPage
 from .pages.games_setup import GamesSetupPage
 from .pages.mall import MallPage
 from .pages.members import MembersPage
+from .pages.reviews import ReviewsPage
 from .pages.settings import SettingsPage
 
 
@@ -48,6 +49,11 @@ class MainWindow(QMainWindow):
         if ctx.can(Permission.GAMES_CONFIGURE):
             self.games_setup = GamesSetupPage(ctx)
             self._add_page(self.games_setup, self.tr("Games setup"), "games-setup")
+        self.reviews: ReviewsPage | None = None
+        if ctx.can(Permission.REVIEW_VIEW):
+            self.reviews = ReviewsPage(ctx)
+            self._add_page(self.reviews, self.reviews.nav_label(), "review")
+            self.reviews.count_changed.connect(self._reviews_counted)
         self.settings = SettingsPage(ctx)
         self._add_page(self.settings, self.tr("Settings"), "settings")
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -83,6 +89,10 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(database)
         if not self.ctx.can(Permission.PHONE_VIEW_FULL):
             bar.addWidget(QLabel(self.tr("Phone numbers are masked"), objectName="statusMasked"))
+
+    def _reviews_counted(self, _open: int) -> None:
+        if self.reviews is not None:  # the open count in the navigation: "Reviews (3)"
+            self.nav.item(self._names.index("review")).setText(self.reviews.nav_label())
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(self._names.index(name))

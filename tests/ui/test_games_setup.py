@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QColorDialog, QLineEdit, QPushButton
 
-from pointsmall import signin, wheel, wheel_setup
+from pointsmall import risk, signin, tasks, wheel, wheel_setup
 from pointsmall.db import Database
 from pointsmall.staff import Role
 from tests.conftest import make_actor
@@ -286,3 +286,86 @@ def test_only_roles_that_configure_games_see_the_page(qtbot, ui_db, event_loop, 
         window.deleteLater()
         qtbot.wait(50)
         ctx.worker.shutdown()
+
+
+# -- tasks and abuse rules ----------------------------------------------------------------------------
+
+def test_operator_adds_a_daily_task_and_the_counter_pays_it(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    tab = page.tasks
+    assert tab is not None
+    page.show_tab(tab)
+    qtbot.waitUntil(lambda: not tab.loading and not tab.stale, timeout=WAIT)
+    assert tab.empty.isVisible()
+    click(qtbot, tab.new_button)
+    dialog = tab.editor
+    assert dialog is not None and dialog.error.text() == ""  # nothing refused before the operator types
+    type_text(qtbot, dialog.name, "到店打卡")
+    retype(qtbot, dialog.points, "0")
+    assert dialog.error.text() == "A task pays 1 to 100,000 points."
+    assert dialog.points.property("invalid") == "true"
+    click(qtbot, dialog.ok)
+    qtbot.wait(100)
+    assert tasks.list_tasks(ui_db, operator_ctx.actor) == []  # refused: nothing saved
+    retype(qtbot, dialog.points, "8")
+    assert dialog.words.text() == "A member earns 8 points each time, up to 1 a business day."
+
+    dialog.kind.setCurrentIndex(dialog.kind.findData("growth"))  # a one-time task: the limit is 1, fixed
+    dialog.trigger.setCurrentIndex(dialog.trigger.findData("first_purchase"))
+    assert not dialog.times.isEnabled() and dialog.times.text() == "1"
+    assert dialog.words.text() == "A member earns 8 points once."
+    dialog.kind.setCurrentIndex(dialog.kind.findData("daily"))
+    retype(qtbot, dialog.times, "2")
+    assert dialog.words.text() == "A member earns 8 points each time, up to 2 a business day."
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT) as saved:
+        click(qtbot, dialog.ok)
+    task = saved.args[0]
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=WAIT)
+    assert tab.table.item(0, 0).text() == "到店打卡" and tab.table.item(0, 3).text() == "2 a day"
+    someone = member(ui_db, points=0)
+    paid = tasks.claim(ui_db, make_actor(ui_db, Role.CASHIER), someone.id, task.id)
+    assert paid.points == 8 and paid.times == 2  # the counter pays what was saved
+
+    tab.table.selectRow(0)
+    with qtbot.waitSignal(tab.loaded, timeout=WAIT):
+        click(qtbot, tab.toggle_button)
+    qtbot.waitUntil(lambda: tab.table.item(0, 5).text() == "Off", timeout=WAIT)
+    assert not tasks.list_tasks(ui_db, operator_ctx.actor)[0].active
+
+
+def test_operator_adds_an_abuse_rule_in_plain_words(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    tab = page.risk
+    assert tab is not None
+    page.show_tab(tab)
+    qtbot.waitUntil(lambda: not tab.loading and not tab.stale, timeout=WAIT)
+    click(qtbot, tab.new_button)
+    dialog = tab.editor
+    assert dialog is not None
+    type_text(qtbot, dialog.name, "签到过快")
+    retype(qtbot, dialog.threshold, "lots")
+    assert "whole number" in dialog.error.text() and dialog.threshold.property("invalid") == "true"
+    click(qtbot, dialog.ok)
+    qtbot.wait(100)
+    assert risk.list_rules(ui_db, operator_ctx.actor) == []
+    retype(qtbot, dialog.threshold, "3")
+    dialog.metric_box.setCurrentIndex(dialog.metric_box.findData("sign_ins"))
+    retype(qtbot, dialog.window_edit, "2")
+    dialog.unit.setCurrentIndex(dialog.unit.findData(24 * 60))
+    click(qtbot, dialog.block)
+    assert dialog.words.text() == ("Flag a member who earns more than 3 sign-ins within 2 days: those earnings go "
+                                   "to the review queue. The member cannot redeem or spin until a supervisor has "
+                                   "decided.")
+    retype(qtbot, dialog.window_edit, "40")  # 40 days: more than the core allows
+    assert dialog.error.text() == "The window is 1 minute to 31 days."
+    retype(qtbot, dialog.window_edit, "2")
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT):
+        click(qtbot, dialog.ok)
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 1, timeout=WAIT)
+    rule = risk.list_rules(ui_db, operator_ctx.actor)[0]
+    assert (rule.metric, rule.window_minutes, rule.threshold, rule.block_redeem) == ("sign_ins", 2880, 3, True)
+    assert tab.table.item(0, 1).text().startswith("Flag a member who earns more than 3 sign-ins within 2 days")
+    tab.table.selectRow(0)
+    click(qtbot, tab.edit_button)  # the editor shows the window in the unit it was typed in
+    assert tab.editor is not None and tab.editor is not dialog
+    assert tab.editor.window_edit.text() == "2" and tab.editor.unit.currentData() == 24 * 60

@@ -1,4 +1,4 @@
-"""The games' rules off the GUI thread: the sign-in schedule and the wheels (tasks and abuse rules alike).
+"""The games' rules off the GUI thread: the sign-in schedule, the wheels, tasks and abuse rules.
 
 Reads run beside the writer; every write runs on the worker's write thread
 and then announces ``games_changed`` so the games setup page, and the
@@ -10,11 +10,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pointsmall import catalog, signin, tiers, wheel_setup
+from pointsmall import catalog, risk, signin, tasks, tiers, wheel_setup
 from pointsmall.catalog import ItemView
 from pointsmall.db import Database
+from pointsmall.risk import RiskRuleDraft, RiskRuleView
 from pointsmall.signin import SigninRules
 from pointsmall.staff import Actor
+from pointsmall.tasks import TaskDraft, TaskView
 from pointsmall.tiers import TierView
 from pointsmall.wheel_setup import WheelDraft, WheelView
 
@@ -68,5 +70,45 @@ async def save_wheel(ctx: AppContext, draft: WheelDraft, wheel_id: uuid.UUID | N
 
 async def set_wheel_active(ctx: AppContext, wheel_id: uuid.UUID, active: bool) -> WheelView:
     view = await ctx.worker.write(wheel_setup.set_wheel_active, ctx.actor, wheel_id, active)
+    ctx.changes.games_changed.emit()
+    return view
+
+
+async def load_tasks(ctx: AppContext) -> list[TaskView]:
+    return await ctx.worker.read(tasks.list_tasks, ctx.actor)
+
+
+async def save_task(ctx: AppContext, draft: TaskDraft, task_id: uuid.UUID | None = None) -> TaskView:
+    """Create a task, or change ``task_id`` (rewards already paid stand)."""
+    if task_id is None:
+        view = await ctx.worker.write(tasks.create_task, ctx.actor, draft)
+    else:
+        view = await ctx.worker.write(tasks.update_task, ctx.actor, task_id, draft)
+    ctx.changes.games_changed.emit()
+    return view
+
+
+async def set_task_active(ctx: AppContext, task_id: uuid.UUID, active: bool) -> TaskView:
+    view = await ctx.worker.write(tasks.set_task_active, ctx.actor, task_id, active)
+    ctx.changes.games_changed.emit()
+    return view
+
+
+async def load_risk_rules(ctx: AppContext) -> list[RiskRuleView]:
+    return await ctx.worker.read(risk.list_rules, ctx.actor)
+
+
+async def save_risk_rule(ctx: AppContext, draft: RiskRuleDraft, rule_id: uuid.UUID | None = None) -> RiskRuleView:
+    """Create an abuse rule, or change ``rule_id`` (cases it opened keep what they were opened with)."""
+    if rule_id is None:
+        view = await ctx.worker.write(risk.create_rule, ctx.actor, draft)
+    else:
+        view = await ctx.worker.write(risk.update_rule, ctx.actor, rule_id, draft)
+    ctx.changes.games_changed.emit()
+    return view
+
+
+async def set_risk_rule_active(ctx: AppContext, rule_id: uuid.UUID, active: bool) -> RiskRuleView:
+    view = await ctx.worker.write(risk.set_rule_active, ctx.actor, rule_id, active)
     ctx.changes.games_changed.emit()
     return view

@@ -1,8 +1,9 @@
 """The Games setup page (游戏设置) for operators: the sign-in schedule, the wheels, tasks and abuse rules.
 
 Only roles that may configure the games see the page (the main window
-checks ``GAMES_CONFIGURE``); the core refuses the rest anyway. Each tab
-loads when first shown and again whenever the games' rules change.
+checks ``GAMES_CONFIGURE``; the tasks and abuse-rule tabs need their own
+permissions); the core refuses the rest anyway. Each tab loads when first
+shown and again whenever the games' rules change.
 """
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPus
                                QTableWidgetItem, QVBoxLayout, QWidget)
 from qasync import asyncSlot
 
+from pointsmall.staff import Permission
 from pointsmall.wheel_setup import WheelView
 
 from .. import i18n
 from ..context import AppContext
+from ..dialogs.risk_rules import RiskRulesTab
 from ..dialogs.signin_rules import SigninRulesEditor
+from ..dialogs.task_editor import TasksTab
 from ..dialogs.wheel_editor import WheelEditorDialog, open_wheel_editor
 from ..messages import error_text
 from ..ops import games_setup as ops
@@ -161,8 +165,14 @@ class GamesSetupPage(QWidget):
         self.tabs = QTabWidget(objectName="gamesSetupTabs")
         self.signin = SigninRulesEditor(ctx)
         self.wheels = WheelsTab(ctx)
+        self.tasks = TasksTab(ctx) if ctx.can(Permission.TASK_CONFIGURE) else None
+        self.risk = RiskRulesTab(ctx) if ctx.can(Permission.RISK_CONFIGURE) else None
         self.tabs.addTab(self.signin, self.tr("Daily sign-in"))
         self.tabs.addTab(self.wheels, self.tr("Spin wheels"))
+        if self.tasks is not None:
+            self.tabs.addTab(self.tasks, self.tr("Tasks"))
+        if self.risk is not None:
+            self.tabs.addTab(self.risk, self.tr("Abuse rules"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(self.tabs)

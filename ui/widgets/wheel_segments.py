@@ -10,7 +10,7 @@ expected-cost panel follows the typing.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QColorDialog, QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QRadioButton, QStackedWidget, QToolButton, QWidget)
@@ -41,33 +41,33 @@ def colour_icon(colour: str, size: int = 18) -> QIcon:
     return QIcon(pixmap)
 
 
-class SegmentRow:
+class SegmentRow(QObject):
     """The widgets of one segment; ``n`` is 1-based as the core's refusals count."""
 
     def __init__(self, owner: SegmentRows, n: int, items: list[ItemView]) -> None:
-        tr = owner.tr
+        super().__init__(owner)
         self.owner = owner
         self.number = QLabel(str(n), objectName=f"segNumber_{n}")
         self.label = QLineEdit(objectName=f"segLabel_{n}")
         self.label.setMaxLength(32)
-        self.label.setPlaceholderText(tr("e.g. 50积分"))
+        self.label.setPlaceholderText(self.tr("e.g. 50积分"))
         self.label.setMinimumWidth(90)
         self.colour_value = PALETTE[(n - 1) % len(PALETTE)]
         self.colour = QPushButton(objectName=f"segColour_{n}")
         self.colour.setFixedWidth(44)
-        self.weight = NumberEdit(f"segWeight_{n}", tr("Weight"), width=64, max_length=7)
+        self.weight = NumberEdit(f"segWeight_{n}", self.tr("Weight"), width=64, max_length=7)
         self.kind = QComboBox(objectName=f"segKind_{n}")
         self.kind.setFixedWidth(118)
         for value, text in kind_names().items():
             self.kind.addItem(text, value)
-        self.points = NumberEdit(f"segPoints_{n}", tr("Points"), width=80, max_length=7)
+        self.points = NumberEdit(f"segPoints_{n}", self.tr("Points"), width=80, max_length=7)
         self.item = QComboBox(objectName=f"segItem_{n}")
         self.item.setMinimumWidth(150)
         self.set_items(items)
-        self.face = NumberEdit(f"segFace_{n}", tr("Yuan"), width=60, max_length=9)
-        self.face.setToolTip(tr("The coupon's face value in yuan"))
-        self.days = NumberEdit(f"segDays_{n}", tr("Days"), width=48, max_length=4)
-        self.days.setToolTip(tr("How many days the coupon stays valid"))
+        self.face = NumberEdit(f"segFace_{n}", self.tr("Yuan"), width=60, max_length=9)
+        self.face.setToolTip(self.tr("The coupon's face value in yuan"))
+        self.days = NumberEdit(f"segDays_{n}", self.tr("Days"), width=48, max_length=4)
+        self.days.setToolTip(self.tr("How many days the coupon stays valid"))
         coupon = QWidget()
         coupon_row = QHBoxLayout(coupon)
         coupon_row.setContentsMargins(0, 0, 0, 0)
@@ -75,21 +75,21 @@ class SegmentRow:
         coupon_row.addWidget(QLabel("¥"))
         coupon_row.addWidget(self.face)
         coupon_row.addWidget(self.days)
-        coupon_row.addWidget(QLabel(tr("days")))
+        coupon_row.addWidget(QLabel(self.tr("days")))
         coupon_row.addStretch(1)
-        nothing = QLabel(tr("No prize"))
+        nothing = QLabel(self.tr("No prize"))
         styled(nothing, hint=True)
         self.detail = QStackedWidget(objectName=f"segDetail_{n}")
         for page in (_padded(self.points), _padded(self.item), coupon, nothing):
             self.detail.addWidget(page)
-        self.value = NumberEdit(f"segValue_{n}", tr("Points"), width=70, max_length=7)
-        self.value.setToolTip(tr("What one prize costs the budget, in points (1 point ≈ ¥0.10)"))
-        self.stock = NumberEdit(f"segStock_{n}", tr("No limit"), width=76, max_length=7)
+        self.value = NumberEdit(f"segValue_{n}", self.tr("Points"), width=70, max_length=7)
+        self.value.setToolTip(self.tr("What one prize costs the budget, in points (1 point ≈ ¥0.10)"))
+        self.stock = NumberEdit(f"segStock_{n}", self.tr("No limit"), width=76, max_length=7)
         self.fallback = QRadioButton(objectName=f"segFallback_{n}")
-        self.fallback.setToolTip(tr("Where a spin lands when a prize is out of stock or the budget is spent"))
+        self.fallback.setToolTip(self.tr("Where a spin lands when a prize is out of stock or the budget is spent"))
         self.remove = QToolButton(objectName=f"segRemove_{n}")
         self.remove.setText("✕")
-        self.remove.setToolTip(tr("Remove this segment"))
+        self.remove.setToolTip(self.tr("Remove this segment"))
         self.colour.setAutoDefault(False)
         self.widgets: list[QWidget] = [self.number, self.label, self.colour, self.weight, self.kind, self.detail,
                                        self.value, self.stock, self.fallback, self.remove]
@@ -107,7 +107,7 @@ class SegmentRow:
         current = self.item.currentData()
         self.item.blockSignals(True)
         self.item.clear()
-        self.item.addItem(self.owner.tr("Choose an item…"), None)
+        self.item.addItem(self.tr("Choose an item…"), None)
         for item in items:
             self.item.addItem(f"{item.name} ({item.sku})", item.id)
         self.item.setCurrentIndex(max(0, self.item.findData(current)))
@@ -115,13 +115,13 @@ class SegmentRow:
 
     def _paint_colour(self) -> None:
         self.colour.setIcon(colour_icon(self.colour_value))
-        self.colour.setToolTip(self.owner.tr("{colour}: click to choose another colour").format(
+        self.colour.setToolTip(self.tr("{colour}: click to choose another colour").format(
             colour=self.colour_value))
 
     def choose_colour(self) -> QColorDialog:
         dialog = QColorDialog(QColor(self.colour_value), self.owner)
         dialog.setObjectName("segColourDialog")
-        dialog.setWindowTitle(self.owner.tr("Segment colour"))
+        dialog.setWindowTitle(self.tr("Segment colour"))
         dialog.colorSelected.connect(lambda colour: self.set_colour(colour.name().upper()))
         dialog.open()
         return dialog
@@ -275,6 +275,7 @@ class SegmentRows(QWidget):
         for widget in row.widgets:
             self.grid.removeWidget(widget)
             widget.deleteLater()
+        row.deleteLater()
 
     def _place(self) -> None:
         for i, row in enumerate(self.rows):
