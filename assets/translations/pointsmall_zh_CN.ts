@@ -244,6 +244,77 @@
     </message>
 </context>
 <context>
+    <name>CaseDetail</name>
+    <message>
+        <source>When</source>
+        <translation type="unfinished">时间</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished">类型</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What was checked (needed for any decision)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a case in the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened {when} by {who} ({store})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redeeming and spinning are blocked until this case is decided.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{decision} by {who} on {when}: {note}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>({points} points taken back)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject and take back {points} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write what was checked before deciding (a few words).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decided: {decision}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{points} points were taken back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CatalogFiles</name>
     <message>
         <source>CSV for Excel (*.csv)</source>
@@ -525,6 +596,21 @@
     </message>
 </context>
 <context>
+    <name>ConfigListTab</name>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Switch on</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CounterPage</name>
     <message>
         <source>Scan the member card, or type a phone, its last 4 digits or a name</source>
@@ -615,11 +701,11 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <name>CustomerScreen</name>
     <message>
         <source>Spin the wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>幸运大转盘</translation>
     </message>
     <message>
         <source>Good luck!</source>
-        <translation type="unfinished"></translation>
+        <translation>祝您好运!</translation>
     </message>
 </context>
 <context>
@@ -1941,6 +2027,18 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>正在把连锁的会员和积分复制到本店…</translation>
     </message>
     <message>
+        <source>This store&apos;s first sync with HQ: connecting…</source>
+        <translation>本店首次与总部同步:正在连接…</translation>
+    </message>
+    <message>
+        <source>This store&apos;s first sync with HQ could not finish:
+{error}
+Trying again in {seconds} s.</source>
+        <translation>本店首次与总部同步未能完成:
+{error}
+{seconds} 秒后重试。</translation>
+    </message>
+    <message>
         <source>Copying the chain&apos;s members and balances to this store: {done} of {total}…</source>
         <translation>正在把连锁的会员和积分复制到本店:{done} / {total}…</translation>
     </message>
@@ -1960,71 +2058,71 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <name>GamesPage</name>
     <message>
         <source>No member — find the member at the counter to sign in or spin.</source>
-        <translation type="unfinished"></translation>
+        <translation>未选择会员 — 请先在收银台找到会员,再签到或抽奖。</translation>
     </message>
     <message>
         <source>Your role may not sign members in.</source>
-        <translation type="unfinished"></translation>
+        <translation>您的角色不能为会员签到。</translation>
     </message>
     <message>
         <source>No member is being served: find the member at the counter first.</source>
-        <translation type="unfinished">当前没有会员：请先在收银台查找会员。</translation>
+        <translation>当前没有服务中的会员:请先在收银台找到会员。</translation>
     </message>
     <message>
         <source>Make-up sign-in (补签)</source>
-        <translation type="unfinished"></translation>
+        <translation>补签</translation>
     </message>
     <message>
         <source>Make up {day} for {cost} points?</source>
-        <translation type="unfinished"></translation>
+        <translation>为 {day} 补签,扣除 {cost} 积分?</translation>
     </message>
     <message>
         <source>The streak carries on over that day. Balance {balance}; make-ups left this month: {left}.</source>
-        <translation type="unfinished"></translation>
+        <translation>补签后连续签到不中断。当前余额 {balance};本月还可补签 {left} 次。</translation>
     </message>
     <message>
         <source>Make up</source>
-        <translation type="unfinished"></translation>
+        <translation>补签</translation>
     </message>
     <message>
         <source>No wheel is open now.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前没有进行中的转盘。</translation>
     </message>
     <message>
         <source>Spinning…</source>
-        <translation type="unfinished"></translation>
+        <translation>转盘转动中…</translation>
     </message>
     <message>
         <source>Good luck!</source>
-        <translation type="unfinished"></translation>
+        <translation>祝您好运!</translation>
     </message>
     <message>
         <source>{name} won {points} points! Balance {balance}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 抽中 {points} 积分!余额 {balance}</translation>
     </message>
     <message>
         <source>Congratulations! You won {points} points</source>
-        <translation type="unfinished"></translation>
+        <translation>恭喜您!抽中 {points} 积分</translation>
     </message>
     <message>
         <source>{name} won {prize}! Prize code {code}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 抽中 {prize}!奖品券码 {code}</translation>
     </message>
     <message>
         <source>Congratulations! You won {prize}</source>
-        <translation type="unfinished"></translation>
+        <translation>恭喜您!抽中 {prize}</translation>
     </message>
     <message>
         <source>Thanks for playing — better luck next time.</source>
-        <translation type="unfinished"></translation>
+        <translation>谢谢参与,下次好运。</translation>
     </message>
     <message>
         <source>(The prize drawn has run out.)</source>
-        <translation type="unfinished"></translation>
+        <translation>(抽中的奖品已发完。)</translation>
     </message>
     <message>
         <source>Thanks for playing — better luck next time!</source>
-        <translation type="unfinished"></translation>
+        <translation>谢谢参与,下次好运!</translation>
     </message>
 </context>
 <context>
@@ -2035,6 +2133,14 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Spin wheels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Abuse rules</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2451,6 +2557,10 @@ Drop an image here.</source>
         <translation>积分商城</translation>
     </message>
     <message>
+        <source>Games</source>
+        <translation>游戏</translation>
+    </message>
+    <message>
         <source>Members</source>
         <translation>会员</translation>
     </message>
@@ -2586,6 +2696,10 @@ Drop an image here.</source>
     <message>
         <source>No points waiting to expire</source>
         <translation>暂无即将到期的积分</translation>
+    </message>
+    <message>
+        <source>points ({pending} pending sync)</source>
+        <translation>积分(含待同步 {pending})</translation>
     </message>
     <message>
         <source>Growth value: {points} points earned recently</source>
@@ -3021,47 +3135,47 @@ What did you check?</source>
     <name>PrizeVoucherDialog</name>
     <message>
         <source>Prize voucher for {prize}</source>
-        <translation type="unfinished"></translation>
+        <translation>奖品券:{prize}</translation>
     </message>
     <message>
         <source>{name} won {prize}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 抽中 {prize}</translation>
     </message>
     <message>
         <source>Prize code</source>
-        <translation type="unfinished"></translation>
+        <translation>奖品券码</translation>
     </message>
     <message>
         <source>Valid until {day}</source>
-        <translation type="unfinished">有效期至 {day}</translation>
+        <translation>有效期至 {day}</translation>
     </message>
     <message>
         <source>Print slip…</source>
-        <translation type="unfinished">打印凭条…</translation>
+        <translation>打印凭条…</translation>
     </message>
     <message>
         <source>Save as PDF…</source>
-        <translation type="unfinished">存为 PDF…</translation>
+        <translation>保存为 PDF…</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished">完成</translation>
+        <translation>完成</translation>
     </message>
     <message>
         <source>Save the slip as PDF</source>
-        <translation type="unfinished">将凭条存为 PDF</translation>
+        <translation>将凭条保存为 PDF</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished">PDF 文件 (*.pdf)</translation>
+        <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
         <source>The PDF could not be saved: {reason}</source>
-        <translation type="unfinished">无法保存 PDF：{reason}</translation>
+        <translation>PDF 未能保存:{reason}</translation>
     </message>
     <message>
         <source>Saved the slip to {path}</source>
-        <translation type="unfinished">凭条已保存到 {path}</translation>
+        <translation>凭条已保存到 {path}</translation>
     </message>
 </context>
 <context>
@@ -3257,6 +3371,286 @@ What did you check?</source>
     <message>
         <source>Open</source>
         <translation>未核销</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewsPage</name>
+    <message>
+        <source>Earning too fast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance below zero</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished">未核销</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>game points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sign-ins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>task rewards</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{rule}: {value} {what} within {minutes} minutes (more than {threshold})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The balance went below zero ({balance}) after points were taken back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Task reward</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Taken back after review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Measures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation type="unfinished">升级门槛</translation>
+    </message>
+    <message>
+        <source>Window (minutes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation type="unfinished">余额</translation>
+    </message>
+    <message>
+        <source>Review queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished">类型</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation type="unfinished">会员</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">原因</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <source>Reviews ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reviews</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Review queue — {n} open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open cases: nothing waits for a decision.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No cases match these filters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RiskRuleDialog</name>
+    <message>
+        <source>New abuse rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit abuse rule — {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 签到过快</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 300</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 60</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Block redeeming and spinning until a supervisor decides</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Watches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More than</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished">保存</translation>
+    </message>
+</context>
+<context>
+    <name>RiskRules</name>
+    <message>
+        <source>game points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sign-ins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>task rewards</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flag a member who earns more than {n} {what} within {window}: those earnings go to the review queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The member cannot redeem or spin until a supervisor has decided.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(Switched off: it flags nobody.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RiskRulesTab</name>
+    <message>
+        <source>Rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What it does</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <source>New rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No abuse rule yet. “New rule” flags members who earn unusually fast, e.g. more than 300 game points within an hour.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3476,158 +3870,158 @@ What did you check?</source>
     <name>SigninCalendarView</name>
     <message>
         <source>Previous month</source>
-        <translation type="unfinished"></translation>
+        <translation>上个月</translation>
     </message>
     <message>
         <source>Next month</source>
-        <translation type="unfinished"></translation>
+        <translation>下个月</translation>
     </message>
     <message>
         <source>Sign-in calendar</source>
-        <translation type="unfinished"></translation>
+        <translation>签到日历</translation>
     </message>
     <message>
         <source>Days in a row: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>连续签到 {n} 天</translation>
     </message>
     <message>
         <source>{month_name} {year}</source>
-        <translation type="unfinished"></translation>
+        <translation>{year}年{month}月</translation>
     </message>
     <message>
         <source>Signed in: {points} points</source>
-        <translation type="unfinished"></translation>
+        <translation>已签到:{points} 积分</translation>
     </message>
     <message>
         <source>Made up</source>
-        <translation type="unfinished"></translation>
+        <translation>已补签</translation>
     </message>
     <message>
         <source>Made up (补签)</source>
-        <translation type="unfinished"></translation>
+        <translation>已补签</translation>
     </message>
     <message>
         <source>Make up</source>
-        <translation type="unfinished"></translation>
+        <translation>可补签</translation>
     </message>
     <message>
         <source>Missed. Click to make it up for {cost} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>漏签。点击补签,扣除 {cost} 积分。</translation>
     </message>
     <message>
         <source>Missed</source>
-        <translation type="unfinished"></translation>
+        <translation>漏签</translation>
     </message>
     <message>
         <source>Today</source>
-        <translation type="unfinished"></translation>
+        <translation>今天</translation>
     </message>
     <message>
         <source>Today: not signed in yet</source>
-        <translation type="unfinished"></translation>
+        <translation>今天:尚未签到</translation>
     </message>
     <message>
         <source>Before the member joined</source>
-        <translation type="unfinished"></translation>
+        <translation>入会之前</translation>
     </message>
     <message>
         <source>Signed in today ✓</source>
-        <translation type="unfinished"></translation>
+        <translation>今日已签到 ✓</translation>
     </message>
     <message>
         <source>Signing in today gives {points} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>今天签到可得 {points} 积分。</translation>
     </message>
     <message>
         <source>Tomorrow&apos;s sign-in gives {points} points</source>
-        <translation type="unfinished"></translation>
+        <translation>明天签到可得 {points} 积分</translation>
     </message>
     <message>
         <source> (after signing in today)</source>
-        <translation type="unfinished"></translation>
+        <translation>(今天签到后)</translation>
     </message>
     <message>
         <source>This week: {n} of 7 days signed</source>
-        <translation type="unfinished"></translation>
+        <translation>本周已签 {n}/7 天</translation>
     </message>
     <message>
         <source>weekly bonus received</source>
-        <translation type="unfinished"></translation>
+        <translation>一周打卡奖励已领取</translation>
     </message>
     <message>
         <source>all 7 days give {points} bonus points</source>
-        <translation type="unfinished"></translation>
+        <translation>签满 7 天奖励 {points} 积分</translation>
     </message>
     <message>
         <source>Signed this month: {n} days</source>
-        <translation type="unfinished"></translation>
+        <translation>本月已签 {n} 天</translation>
     </message>
     <message>
         <source>Signed in {month_name}: {n} days</source>
-        <translation type="unfinished"></translation>
+        <translation>{month_name}已签 {n} 天</translation>
     </message>
     <message>
         <source>{n} more for {points} bonus points</source>
-        <translation type="unfinished"></translation>
+        <translation>再签 {n} 天奖励 {points} 积分</translation>
     </message>
     <message>
         <source>Make-ups (补签) left this month: {left}, {cost} points each</source>
-        <translation type="unfinished"></translation>
+        <translation>本月还可补签 {left} 次,每次 {cost} 积分</translation>
     </message>
     <message>
         <source>No make-up sign-in is available this month.</source>
-        <translation type="unfinished"></translation>
+        <translation>本月已无补签机会。</translation>
     </message>
     <message>
         <source>{day} is too long ago to be made up.</source>
-        <translation type="unfinished"></translation>
+        <translation>{day} 已超出可补签的天数。</translation>
     </message>
 </context>
 <context>
     <name>SigninPanel</name>
     <message>
         <source>Sign the member in for today ({key})</source>
-        <translation type="unfinished"></translation>
+        <translation>为会员签到({key})</translation>
     </message>
     <message>
         <source>Signed in today ✓</source>
-        <translation type="unfinished"></translation>
+        <translation>今日已签到 ✓</translation>
     </message>
     <message>
         <source>Sign in  {key}</source>
-        <translation type="unfinished"></translation>
+        <translation>签到  {key}</translation>
     </message>
     <message>
         <source>Find the member at the counter to sign them in.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先在收银台找到会员再签到。</translation>
     </message>
     <message>
         <source>Come back tomorrow for {points} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>明天再来可得 {points} 积分。</translation>
     </message>
     <message>
         <source>Today gives {points} points · day {day} in a row</source>
-        <translation type="unfinished"></translation>
+        <translation>今天签到可得 {points} 积分 · 连续第 {day} 天</translation>
     </message>
     <message>
-        <source>Made up {day} for {cost} points · {streak} days in a row</source>
-        <translation type="unfinished"></translation>
+        <source>Made up {day} for {cost} points · streak {streak}</source>
+        <translation>已补签 {day},扣除 {cost} 积分 · 连续 {streak} 天</translation>
     </message>
     <message>
-        <source>Signed in: +{points} points · {streak} days in a row</source>
-        <translation type="unfinished"></translation>
+        <source>Signed in: +{points} points · streak {streak}</source>
+        <translation>签到成功:+{points} 积分 · 连续 {streak} 天</translation>
     </message>
     <message>
         <source>all week bonus +{points}</source>
-        <translation type="unfinished"></translation>
+        <translation>一周打卡奖励 +{points}</translation>
     </message>
     <message>
         <source>{days} days this month bonus +{points}</source>
-        <translation type="unfinished"></translation>
+        <translation>本月签满 {days} 天奖励 +{points}</translation>
     </message>
     <message>
         <source>balance {balance}</source>
-        <translation type="unfinished"></translation>
+        <translation>余额 {balance}</translation>
     </message>
 </context>
 <context>
@@ -3872,7 +4266,7 @@ What did you check?</source>
     <name>SpinWheel</name>
     <message>
         <source>Spin</source>
-        <translation type="unfinished"></translation>
+        <translation>抽奖</translation>
     </message>
 </context>
 <context>
@@ -4204,6 +4598,215 @@ What did you check?</source>
     <message>
         <source>Sales and redemptions are sent to HQ in the background.</source>
         <translation>消费和兑换记录会在后台发送到总部。</translation>
+    </message>
+</context>
+<context>
+    <name>TaskEditor</name>
+    <message>
+        <source>Daily</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Growth (once)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Challenge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A visit to the store (or the day&apos;s sign-in)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Something the cashier confirms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The first purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A complete profile (birthday given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A visit in the birthday month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inviting a friend (paid at the friend&apos;s first purchase)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rewards a day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rewards in all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Friends rewarded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member earns {points} points for each friend who registers with their referral code and makes a first purchase, for up to {n} friends.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member earns {points} points each time, up to {n} a business day.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member earns {points} points once a year, on a visit in their birthday month.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member earns {points} points once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member earns {points} points each time, up to {n} times in all.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs {start} to {end}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(Switched off: it pays nothing.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TaskEditorDialog</name>
+    <message>
+        <source>New task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit task — {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 到店打卡</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 10</source>
+        <translation type="unfinished">如 10</translation>
+    </message>
+    <message>
+        <source>What the member does, as the counter explains it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished">类型</translation>
+    </message>
+    <message>
+        <source>Completed by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation type="unfinished">说明</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished">保存</translation>
+    </message>
+</context>
+<context>
+    <name>TasksTab</name>
+    <message>
+        <source>Task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished">类型</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <source>New task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No task yet. “New task” adds one: a daily visit, a first purchase, a complete profile, inviting friends…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} a day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} friends</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>once a year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} in all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Always</source>
+        <translation type="unfinished">长期</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4661,7 +5264,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Spin</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">抽奖</translation>
     </message>
     <message>
         <source>{n} pts</source>
@@ -4669,86 +5272,86 @@ What did you check?</source>
     </message>
     <message>
         <source>Free</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">免费</translation>
     </message>
 </context>
 <context>
     <name>WheelPanel</name>
     <message>
         <source>Customer screen</source>
-        <translation type="unfinished"></translation>
+        <translation>顾客屏</translation>
     </message>
     <message>
         <source>Show the wheel on the screen facing the customer</source>
-        <translation type="unfinished"></translation>
+        <translation>在面向顾客的屏幕上显示转盘</translation>
     </message>
     <message>
         <source>No wheel is open now. Operators set wheels up under Games setup.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前没有进行中的转盘。运营人员可在“游戏设置”中设置转盘。</translation>
     </message>
     <message>
         <source>Spin  {key}</source>
-        <translation type="unfinished"></translation>
+        <translation>抽奖  {key}</translation>
     </message>
     <message>
         <source>Spin the wheel for the member ({key})</source>
-        <translation type="unfinished"></translation>
+        <translation>为会员抽奖({key})</translation>
     </message>
     <message>
         <source>Show the prize voucher…</source>
-        <translation type="unfinished"></translation>
+        <translation>查看奖品券…</translation>
     </message>
     <message>
         <source>Wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>转盘</translation>
     </message>
     <message>
         <source>Spin</source>
-        <translation type="unfinished"></translation>
+        <translation>抽奖</translation>
     </message>
     <message>
         <source>Find the member at the counter to spin.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先在收银台找到会员再抽奖。</translation>
     </message>
     <message>
         <source>Free</source>
-        <translation type="unfinished"></translation>
+        <translation>免费</translation>
     </message>
     <message>
         <source>{points} pts</source>
-        <translation type="unfinished">{points} 积分</translation>
+        <translation>{points} 积分</translation>
     </message>
     <message>
         <source>Free spins left today: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>今日免费 {n} 次</translation>
     </message>
     <message>
         <source>then {points} points a spin</source>
-        <translation type="unfinished"></translation>
+        <translation>之后每次 {points} 积分</translation>
     </message>
     <message>
         <source>{points} points a spin</source>
-        <translation type="unfinished"></translation>
+        <translation>每次 {points} 积分</translation>
     </message>
     <message>
         <source>Spins are free</source>
-        <translation type="unfinished"></translation>
+        <translation>免费抽奖</translation>
     </message>
     <message>
         <source>spins left today: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>今日还可抽 {n} 次</translation>
     </message>
     <message>
         <source>left on this wheel: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>本活动还可抽 {n} 次</translation>
     </message>
     <message>
         <source>a prize is certain within {n} spins</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 次内必中奖</translation>
     </message>
     <message>
         <source>balance {balance}</source>
-        <translation type="unfinished"></translation>
+        <translation>余额 {balance}</translation>
     </message>
 </context>
 <context>
@@ -4774,7 +5377,7 @@ What did you check?</source>
     <name>WheelsTab</name>
     <message>
         <source>Wheel</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">转盘</translation>
     </message>
     <message>
         <source>Status</source>
