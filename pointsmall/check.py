@@ -29,6 +29,7 @@ from .models import (
     SignIn,
     SignInBonus,
     StockEntry,
+    SyncSetAside,
     TaskClaim,
     Wheel,
     WheelDraw,
@@ -196,12 +197,18 @@ def _entry_mismatches(session: Session, table: type, entry_col: object, member_c
 
 
 def _orphans(session: Session, kind: str, referencing: list[object], report: CheckReport, limit: int) -> None:
-    """Every ledger entry of ``kind`` belongs to exactly one game fact."""
+    """Every ledger entry of ``kind`` belongs to exactly one game fact.
+
+    Except one whose fact the sync set aside (a second sign-in for the day
+    from another store): a compensating entry reversed it, a case holds it.
+    """
     refs = union_all(*(select(col.label("entry_id")).where(col.is_not(None)) for col in referencing)).subquery()  # type: ignore
     counted = select(refs.c.entry_id, func.count().label("n")).group_by(refs.c.entry_id).subquery()
+    set_aside = select(SyncSetAside.entry_id).where(SyncSetAside.entry_id.is_not(None))
     rows = session.execute(
         select(PointEntry.id, func.coalesce(counted.c.n, 0)).outerjoin(counted, counted.c.entry_id == PointEntry.id)
-        .where(PointEntry.kind == kind, func.coalesce(counted.c.n, 0) != 1).limit(limit)
+        .where(PointEntry.kind == kind, func.coalesce(counted.c.n, 0) != 1, PointEntry.id.not_in(set_aside))
+        .limit(limit)
     ).all()
     for entry_id, n in rows:
         report.problems.append(f"entry {entry_id}: a {kind} entry belonging to {n} game records")

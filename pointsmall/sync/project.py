@@ -14,7 +14,9 @@ few multi-row statements.
   and a ``sync_overspend`` case blocks redemption until a supervisor has
   looked (the negative balance already refuses any redemption).
 - A stock entry gets the item's next ``seq``; stock taken offline beyond
-  what was there leaves the stock negative with a ``sync_backorder`` case.
+  what was there is recorded as taken (the goods have left), a correction
+  brings the count back to zero, and a ``sync_backorder`` case says what is
+  owed.
 - A sign-in (or bonus) for a day another store already signed is set aside
   whole (``sync_set_aside``), its points reversed by a compensating entry,
   with a ``sync_signin_twice`` case.
@@ -291,21 +293,33 @@ class Projector:
 
     def _stock(self, row: dict[str, Any]) -> None:
         item = self.items[row["item_id"]]
+        self._move_stock(item, row)
+        if item.stock >= 0 or row["quantity"] >= 0:
+            return
+        # Taken offline beyond what was there: the goods have left. A correction brings the count back
+        # to zero (nothing is on the shelf) and the backorder case says what is owed.
+        short = -item.stock
+        correction = dict(id=new_id(), item_id=item.id, kind="correction", quantity=short,
+                          reason=f"backorder: {short} taken offline at store {self.store_id} beyond stock"[:200],
+                          redemption_id=None, staff_id=self._system_staff(), store_id=self.store_id,
+                          occurred_at=self.now)
+        self._move_stock(item, correction)
+        key = f"sync_backorder:{item.sku}"
+        subject = ("stock_entry", row["id"].hex, 0)
+        if key in self.open_backorders:
+            self.rows["review_subjects"].append(dict(case_id=self.open_backorders[key], ref_kind=subject[0],
+                                                     ref_id=subject[1], points=0, added_at=self.now))
+            self.conflicts.append(f"sync_backorder: {item.sku} short by {short} more")
+            return
+        self.open_backorders[key] = self._case(
+            "sync_backorder", None, f"item {item.sku} was taken offline at store {self.store_id} beyond its "
+            f"stock: {short} to send", {"item": item.sku, "short": short, "correction": correction["id"].hex},
+            ref=f"sync_backorder:{row['id'].hex}", open_key=key, subjects=[subject])
+
+    def _move_stock(self, item: ItemState, row: dict[str, Any]) -> None:
         row["seq"], row["stock_after"] = item.last_seq + 1, item.stock + row["quantity"]
         item.stock, item.last_seq = row["stock_after"], row["seq"]
         self.rows["stock_entries"].append(row)
-        if item.stock < 0 and row["quantity"] < 0:
-            key = f"sync_backorder:{item.sku}"
-            subject = ("stock_entry", row["id"].hex, 0)
-            if key in self.open_backorders:
-                self.rows["review_subjects"].append(dict(case_id=self.open_backorders[key], ref_kind=subject[0],
-                                                         ref_id=subject[1], points=0, added_at=self.now))
-                self.conflicts.append(f"sync_backorder: {item.sku} short by {-item.stock}")
-                return
-            self.open_backorders[key] = self._case(
-                "sync_backorder", None, f"item {item.sku} was taken offline at store {self.store_id} beyond its "
-                f"stock: {-item.stock} to send", {"item": item.sku, "short": -item.stock},
-                ref=f"sync_backorder:{row['id'].hex}", open_key=key, subjects=[subject])
 
     def _sign_in(self, row: dict[str, Any]) -> None:
         key = (row["member_id"], row["business_day"])
@@ -339,7 +353,8 @@ class Projector:
                              row, entry_id)
         self.rows["sync_set_aside"].append(dict(id=row["id"].hex, tbl=table,
                                                 payload=codec.canonical(codec.encode_row(row)),
-                                                entry_id=row.get("entry_id"), case_id=case_id,
+                                                entry_id=row.get("entry_id") or row.get("cost_entry_id"),
+                                                case_id=case_id,
                                                 store_id=self.store_id, received_at=self.now))
 
     def _compensate(self, member_id: uuid.UUID, points: int, note: str, fact: dict[str, Any],

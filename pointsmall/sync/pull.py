@@ -121,9 +121,10 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
             _copy_all(src, dst, report, progress)
         else:
             _copy_changes(src, dst, cursor or 0, report, progress)
-        dst.execute(update(SyncState).where(SyncState.id == 1).values(cursor=xmin, **(
+        # Rows held back are read again next time: the cursor stays where it was until they are in.
+        report.cursor = xmin if not report.skipped else (cursor or 0)
+        dst.execute(update(SyncState).where(SyncState.id == 1).values(cursor=report.cursor, **(
             {"first_pull_at": utc_now()} if full else {})))
-        report.cursor = xmin
     # Outside the snapshot: a REPEATABLE READ transaction must not write rows a push may be updating.
     with chain.write() as session:
         session.execute(update(SyncPeer).where(SyncPeer.store_id == store_id)
@@ -224,13 +225,12 @@ def _without_clashes(dst: Connection, rows: list[dict[str, Any]], report: PullRe
         for local_id, phone, card in dst.execute(
                 select(members.c.id, members.c.phone, members.c.card_code)
                 .where(members.c.phone.in_(phones[start:start + 400]) | members.c.card_code.in_(cards[start:start + 400]))):
-            for theirs in (by_phone.get(phone), by_card.get(card)):
+            mine = incoming.get(local_id)  # the local holder's own new version, when it comes in this pull
+            for theirs, column, value in ((by_phone.get(phone), "phone", phone), (by_card.get(card), "card_code", card)):
                 if theirs is None or theirs == local_id:
                     continue
-                # The local holder is replaced in this pull when the chain gave it another phone and card.
-                mine = incoming.get(local_id)
-                if mine is not None and mine["phone"] != phone and mine["card_code"] != card:
-                    continue
+                if mine is not None and mine[column] != value:
+                    continue  # the holder gives it up in this pull (the chain marked it for a merge)
                 held.add(theirs)
     for member_id in held:
         report.skipped.append(f"member {member_id}: its phone or card is held by a local member (merge case)")

@@ -1,0 +1,59 @@
+"""The pull's cursor never misses a change committed out of order (issue 6).
+
+A cursor over a sequence skips a row whose transaction took its number
+first and committed last. The watermark (the snapshot's xmin) waits for it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from pointsmall.models import Member, SyncChange, SyncState
+from pointsmall.sync.pull import pull
+
+from .sync_support import chain, chain_member, new_store  # noqa: F401 - fixture
+
+
+def _name(db, member_id):  # type: ignore[no-untyped-def]
+    with db.read() as session:
+        return session.scalar(select(Member.name).where(Member.id == member_id))
+
+
+def test_a_transaction_held_open_while_another_commits_is_pulled_once_it_commits(chain, tmp_path):  # noqa: F811
+    slow_member, fast_member = chain_member(chain, "慢"), chain_member(chain, "快")
+    store = new_store(chain, "S02", tmp_path)
+    with chain.db.write_engine.connect() as slow:
+        slow.begin()
+        slow.execute(text("UPDATE members SET name = '慢二' WHERE id = :id"), {"id": slow_member})
+        slow_txid = slow.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
+        slow_change = slow.execute(select(SyncChange.id).where(SyncChange.txid == slow_txid)).scalar_one()
+        with chain.db.write() as session:  # a later transaction that commits first
+            session.execute(text("UPDATE members SET name = '快二' WHERE id = :id"), {"id": fast_member})
+        pull(store.db, chain.db)
+        assert _name(store.db, fast_member) == "快二"  # visible: applied now (and again later, idempotently)
+        assert _name(store.db, slow_member) == "慢"
+        with store.db.read() as session:
+            cursor = session.scalar(select(SyncState.cursor))
+        assert cursor is not None and cursor <= slow_txid  # the watermark stays below the open transaction
+        with chain.db.read() as session:
+            newest_seen = session.scalar(select(SyncChange.id).order_by(SyncChange.id.desc()).limit(1))
+        assert newest_seen > slow_change  # a sequence cursor would now be past the slow change: lost
+        slow.commit()
+    pull(store.db, chain.db)
+    assert _name(store.db, slow_member) == "慢二"
+    assert _name(store.db, fast_member) == "快二"
+    with store.db.read() as session:
+        assert session.scalar(select(SyncState.cursor)) > slow_txid
+
+
+def test_a_change_the_chain_made_after_the_first_pull_comes_down(chain, tmp_path):  # noqa: F811
+    member_id = chain_member(chain, "甲", points=10)
+    store = new_store(chain, "S02", tmp_path)
+    from .sync_support import award, balance
+
+    award(chain.db, chain.admin, member_id, 25)
+    late = chain_member(chain, "乙", points=7)
+    pull(store.db, chain.db)
+    assert balance(store.db, member_id) == 35
+    assert balance(store.db, late) == 7
+    pull(store.db, chain.db)  # nothing new: the same figures
+    assert balance(store.db, member_id) == 35
