@@ -365,6 +365,11 @@ def explain_connection_error(error: BaseException, url: str) -> BaseException:
     return error
 
 
+def explain_connection_text(detail: str, url: str) -> ConfigError:
+    """A store manager's words for a connection failure recorded as text (the sync engine's report)."""
+    return _connect_problem(detail, make_url(url))
+
+
 def _connect_problem(detail: str, url: object) -> ConfigError:
     """Turn libpq's words into a store manager's."""
     parsed = make_url(str(url)) if not hasattr(url, "host") else url

@@ -24,6 +24,8 @@ from .context import AppContext
 from .login import LoginDialog
 from .main_window import MainWindow
 from .messages import error_text
+from .sync_runner import FirstPullDialog, SyncRunner, first_pull_done, open_store_sync
+from .widgets.sync_status import SyncView
 from .worker import Worker
 
 
@@ -60,15 +62,19 @@ class MainWindowKeeper(QObject):
 
     rebuilt = Signal(object)  # the new MainWindow
 
-    def __init__(self, db: Database, worker: Worker, actor: Actor, language: str) -> None:
+    def __init__(self, db: Database, worker: Worker, actor: Actor, language: str,
+                 sync: SyncRunner | None = None) -> None:
         super().__init__()
         self.db, self.worker, self.actor = db, worker, actor
+        self.sync = sync  # an offline-capable store's background sync: its light goes in every window
         self._retired: list[MainWindow] = []
         self.window = self._build(language)
 
     def _build(self, language: str) -> MainWindow:
         window = build_main_window(self.db, self.worker, self.actor, language)
         window.ctx.changes.language_changed.connect(self._language_changed, Qt.ConnectionType.QueuedConnection)
+        if self.sync is not None:
+            window.show_sync(self.sync)
         return window
 
     def show(self) -> MainWindow:
@@ -116,26 +122,56 @@ def run(url: str | None, language: str | None = None, *, mode: str | None = None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     keepers: list[MainWindowKeeper] = []
-    with db.read() as session:
-        accounts = staff.has_login_accounts(session)
-        store = staff.system_actor(session).store_name
-    login = LoginDialog(worker, store)
-    if not accounts:
-        login.show_no_accounts()
+    runner: SyncRunner | None = None
+    if deployment.mode is config.Mode.OFFLINE:
+        try:
+            runner = open_store_sync(db, worker, deployment)
+        except Exception as exc:  # this file is another store's replica, or not SQLite
+            QMessageBox.critical(None, "pointsmall", error_text(exc))
+            worker.shutdown()
+            db.dispose()
+            return 1
+    logins: list[LoginDialog] = []
 
     def logged_in(actor: Actor) -> None:
-        keeper = MainWindowKeeper(db, worker, actor, language)
+        keeper = MainWindowKeeper(db, worker, actor, language, runner)
         keepers.append(keeper)
         keeper.show()
 
-    login.logged_in.connect(logged_in)
-    login.rejected.connect(app.quit)
-    login.open()
+    def open_login() -> None:
+        with db.read() as session:
+            accounts = staff.has_login_accounts(session)
+            store = staff.system_actor(session).store_name
+        login = LoginDialog(worker, store)
+        logins.append(login)
+        if not accounts:
+            login.show_no_accounts()
+        login.logged_in.connect(logged_in)
+        login.rejected.connect(app.quit)
+        login.open()
+
+    if runner is not None and not first_pull_done(db):
+        # A new store has no members or staff accounts until its first pull: wait for it, showing progress.
+        waiting = FirstPullDialog(runner, waiting=True)
+
+        def first_attempt(view: SyncView) -> None:
+            if view.online and not logins:
+                waiting.hide()
+                open_login()
+
+        runner.changed.connect(first_attempt)
+        waiting.show()
+    else:
+        open_login()
+    if runner is not None:
+        runner.start()
     app.setQuitOnLastWindowClosed(True)
     try:
         with loop:
             loop.run_forever()
     finally:
+        if runner is not None:
+            runner.stop()
         worker.shutdown()
         db.dispose()
     return 0

@@ -1,6 +1,8 @@
 """The main window: navigation on the left, pages in the middle, a status bar."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
@@ -16,6 +18,10 @@ from .pages.mall import MallPage
 from .pages.members import MembersPage
 from .pages.reviews import ReviewsPage
 from .pages.settings import SettingsPage
+from .widgets.sync_status import SyncStatus
+
+if TYPE_CHECKING:
+    from .sync_runner import SyncRunner
 
 
 class MainWindow(QMainWindow):
@@ -96,6 +102,15 @@ class MainWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(self._names.index(name))
+
+    def show_sync(self, runner: SyncRunner) -> SyncStatus:
+        """An offline-capable store: the sync light in the status bar, following the runner."""
+        light = SyncStatus()
+        light.show_view(runner.view)
+        runner.changed.connect(light.show_view)
+        self.statusBar().addPermanentWidget(light)
+        self.sync_status = light
+        return light
 
 
 def _role_name(role: str) -> str:

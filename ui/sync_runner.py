@@ -15,18 +15,29 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from pointsmall import config
+from pointsmall.config import CONNECT_TIMEOUT_S
+from pointsmall.db import Database, resolve_url
+from pointsmall.errors import DomainError
 
 from .messages import error_text
 from .widgets.sync_status import SyncView
+
+from .worker import Worker
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -71,6 +82,75 @@ class SyncCalls(Protocol):
     def status(self) -> Outcome: ...
 
 
+class SyncFailed(Exception):
+    """An attempt that did not complete; the message is the engine's own report."""
+
+
+class EngineSync:
+    """The core's sync engine for one replica and the chain's database (``SyncCalls``).
+
+    The chain's engine is made on first use, with a connect timeout so that a
+    silent line to HQ fails an attempt in seconds instead of minutes. A new
+    store's first attempt is its first pull (progress goes to the dialog).
+    """
+
+    def __init__(self, replica: Database, chain_url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> None:
+        self.replica = replica
+        self.chain_url = resolve_url(chain_url)
+        self.connect_timeout_s = connect_timeout_s
+        self._chain: Database | None = None
+
+    def chain(self) -> Database:
+        if self._chain is None:
+            engine = create_engine(self.chain_url, pool_size=2, max_overflow=2, pool_pre_ping=True,
+                                   connect_args={"connect_timeout": self.connect_timeout_s})
+            self._chain = Database(self.chain_url, engine, engine)
+        return self._chain
+
+    def sync(self, progress: Progress) -> Outcome:
+        from pointsmall import sync
+
+        def phase_progress(phase: str, done: int, total: int) -> None:
+            progress(done, total)
+
+        if not sync.sync_status(self.replica).first_pull_done:
+            try:
+                sync.first_pull(self.replica, self.chain(), phase_progress)
+            except OperationalError as error:
+                raise config.explain_connection_error(error, self.chain_url) from None
+        report = sync.sync_once(self.replica, self.chain(), progress=phase_progress)
+        if report.errors:
+            raise self._explain(report.errors[0])
+        return self.status()
+
+    def _explain(self, error: str) -> Exception:
+        # The engine records an unreachable HQ as "OperationalError: ..."; say it as the settings tab does.
+        if error.startswith("OperationalError"):
+            return config.explain_connection_text(error, self.chain_url)
+        return SyncFailed(error)
+
+    def status(self) -> Outcome:
+        from pointsmall import sync
+
+        found = sync.sync_status(self.replica)
+        return Outcome(found.pending, found.last_sync_at)
+
+    def close(self) -> None:
+        if self._chain is not None:
+            self._chain.dispose()
+
+
+async def pending_points(worker: Worker, member_id: uuid.UUID) -> int:
+    """Points in the member's balance that HQ has not confirmed yet (a reader thread)."""
+    from pointsmall.sync import replica_balance
+
+    def read(db: Database) -> int:
+        with db.read() as session:
+            return replica_balance(session, member_id).pending
+
+    return await worker.read(read)
+
+
 class SyncRunner(QObject):
     """Owns the schedule; emits ``changed`` after every attempt and ``progress`` during one."""
 
@@ -94,12 +174,14 @@ class SyncRunner(QObject):
         self._timer.timeout.connect(self._tick)
         self._task: asyncio.Future[Any] | None = None
         self._stopped = False
+        self._closed = False
 
     # -- control ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Show the replica's state at once, then sync right away."""
-        self._stopped = False
+        """Sync right away, then on the schedule."""
+        if self._closed:
+            raise RuntimeError("a stopped runner cannot start again")
         self._timer.start(0)
 
     def sync_now(self) -> None:
@@ -113,9 +195,14 @@ class SyncRunner(QObject):
 
     def stop(self) -> None:
         """No further attempts; one under way finishes on its thread and is then ignored."""
-        self._stopped = True
+        if self._stopped and self._closed:
+            return
+        self._stopped = self._closed = True
         self._timer.stop()
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self.calls, "close", None)
+        if close is not None:
+            self._thread.submit(close)  # after the attempt under way, on the thread that uses the engine
+        self._thread.shutdown(wait=False)
 
     # -- one attempt ------------------------------------------------------------
 
@@ -144,7 +231,8 @@ class SyncRunner(QObject):
                 known = await loop.run_in_executor(self._thread, self.calls.status)
             except Exception:  # noqa: BLE001  (the local replica is unreadable: the error above says enough)
                 known = Outcome(self.view.pending, self.view.last_sync_at)
-            view = SyncView(False, False, known.pending, known.last_sync_at, error_text(exc), wait)
+            words = error_text(exc) if isinstance(exc, DomainError) else str(exc)
+            view = SyncView(False, False, known.pending, known.last_sync_at, words, wait)
         else:
             if self._stopped or not shiboken6.isValid(self):
                 return self.view
@@ -170,6 +258,27 @@ class SyncRunner(QObject):
             self.progress.emit(done, total)
 
 
+def open_store_sync(replica: Database, worker: Worker, deployment: config.Deployment) -> SyncRunner:
+    """An offline-capable store's desktop: attach the replica, make the runner, mark pending balances.
+
+    The runner is not started: the caller starts it once the event loop runs.
+    """
+    from pointsmall import sync
+
+    from .widgets.member_card import MemberCard
+
+    assert deployment.mode is config.Mode.OFFLINE and deployment.chain and deployment.store
+    sync.attach_replica(replica, deployment.store)
+    MemberCard.pending_lookup = partial(pending_points, worker)
+    return SyncRunner(EngineSync(replica, deployment.chain))
+
+
+def first_pull_done(replica: Database) -> bool:
+    from pointsmall import sync
+
+    return sync.sync_status(replica).first_pull_done
+
+
 class FirstPullDialog(QProgressDialog):
     """Progress of a large first pull; appears only when there is enough to wait for.
 
@@ -177,9 +286,10 @@ class FirstPullDialog(QProgressDialog):
     closing it hides it while the pull goes on in the background.
     """
 
-    def __init__(self, runner: SyncRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: SyncRunner, parent: QWidget | None = None, *, waiting: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("firstPullDialog")
+        self.waiting = waiting  # the store's very first start: shown from the start, busy until numbers come
         self.setWindowTitle(self.tr("First sync with HQ"))
         self.setLabelText(self.tr("Copying the chain's members and balances to this store…"))
         self.setCancelButton(None)
@@ -188,14 +298,27 @@ class FirstPullDialog(QProgressDialog):
         self.setAutoReset(False)
         self.setMinimumDuration(0)
         self.setMinimumWidth(420)
-        self.hide()
+        if waiting:
+            self.setRange(0, 0)  # busy: the totals come with the first answer from HQ
+            self.setLabelText(self.tr("This store's first sync with HQ: connecting…"))
+        else:
+            self.hide()
         runner.progress.connect(self.show_progress)
+        runner.changed.connect(self._attempt_changed)
+
+    def _attempt_changed(self, view: SyncView) -> None:
+        if view.syncing:
+            return
+        if self.waiting and not view.online:  # nothing to work with yet: say why and keep waiting
+            self.setRange(0, 0)
+            self.setLabelText(self.tr("This store's first sync with HQ could not finish:\n{error}\n"
+                                      "Trying again in {seconds} s.").format(
+                error=view.last_error or "", seconds=max(1, round(view.next_try_in_s or 0))))
+            return
+        self.hide()  # the pull ended: the status light says how
 
     def show_progress(self, done: int, total: int) -> None:
-        if total < FIRST_PULL_DIALOG_AT:
-            return
-        if done >= total:
-            self.hide()
+        if total < FIRST_PULL_DIALOG_AT and not self.waiting:
             return
         from . import i18n
 

@@ -9,23 +9,29 @@ import time
 import tomllib
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QPushButton
 
-from pointsmall import config
+from pointsmall import config, members
 from pointsmall.config import Deployment, Mode
 from pointsmall.errors import DomainError
 from pointsmall.staff import Role
+from tests.core.sync_support import (add_store, award, balance, chain, chain_member,  # noqa: F401 (chain)
+                                     new_store, open_replica)
 from tests.ui.conftest import make_context
 from ui import i18n
 from ui.context import AppContext
 from ui.pages.settings import SettingsPage
 from ui.pages.settings.database import DatabaseTab
-from ui.sync_runner import Backoff, FirstPullDialog, Outcome, SyncRunner
+from ui.sync_runner import (Backoff, EngineSync, FirstPullDialog, Outcome, SyncRunner, first_pull_done,
+                            open_store_sync, pending_points)
+from ui.widgets.member_card import MemberCard
 from ui.widgets.sync_status import SyncStatus, SyncView
+from ui.worker import Worker
 
 CHAIN = "postgresql://pos:s3cret@127.0.0.1:1/chain"
 
@@ -252,8 +258,94 @@ def test_first_pull_dialog_shows_progress(qtbot, runner_parts) -> None:  # type:
     chain.release.set()
     qtbot.waitUntil(lambda: values[-1:] == [20_000], timeout=5000)
     assert values == [0, 5_000, 10_000, 15_000, 20_000]
+    qtbot.waitUntil(lambda: not runner.running, timeout=5000)
     assert not dialog.isVisible()  # hidden again when the pull is done
     dialog.show_progress(5_000, 20_000)
     assert dialog.isVisible() and dialog.value() == 5_000 and dialog.maximum() == 20_000
     dialog.show_progress(100, 500)  # a small pull: no dialog needed
     assert dialog.value() == 5_000
+
+
+# -- with the real engine: a replica and the chain's PostgreSQL -----------------------
+
+@pytest.fixture
+def lookup_reset() -> Iterator[None]:
+    yield
+    MemberCard.pending_lookup = None
+
+
+@pytest.mark.postgres
+def test_runner_syncs_a_real_replica_and_the_card_marks_pending_points(  # type: ignore[no-untyped-def]
+        qtbot, event_loop, language, chain, tmp_path, lookup_reset):
+    member_id = chain_member(chain, points=500)
+    store = new_store(chain, "S02", tmp_path)
+    worker = Worker(store.db)
+    runner = SyncRunner(EngineSync(store.db, chain.db.url), interval_s=3600)
+    light = SyncStatus()
+    qtbot.addWidget(light)
+    runner.changed.connect(light.show_view)
+    try:
+        award(store.db, store.cashier, member_id, 300)  # recorded offline: 300 points HQ has not seen
+        MemberCard.pending_lookup = partial(pending_points, worker)
+        card = MemberCard(language)
+        qtbot.addWidget(card)
+        card.show_member(members.get_member(store.db, store.cashier, member_id))
+        assert card.balance.text() == "800"
+        qtbot.waitUntil(lambda: card.balance_unit.text() == "points (+300 pending sync)", timeout=5000)
+
+        runner.start()
+        qtbot.waitUntil(lambda: light.view.online is True, timeout=30_000)
+        assert light.view.pending == 0 and light.view.last_sync_at is not None
+        assert light.text.text().startswith("Online · all synced · last sync ")
+        assert balance(chain.db, member_id) == 800  # HQ has it now
+        card.show_member(members.get_member(store.db, store.cashier, member_id))
+        qtbot.waitUntil(lambda: card.balance_unit.text() == "points", timeout=5000)
+    finally:
+        runner.stop()
+        worker.shutdown()
+
+
+@pytest.mark.postgres
+def test_an_unreachable_hq_keeps_the_pending_count_and_says_why(  # type: ignore[no-untyped-def]
+        qtbot, event_loop, language, chain, tmp_path):
+    member_id = chain_member(chain, points=100)
+    store = new_store(chain, "S03", tmp_path)
+    award(store.db, store.cashier, member_id, 40)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    runner = SyncRunner(EngineSync(store.db, f"postgresql://pos:s3cret@127.0.0.1:{port}/chain"),
+                        backoff=Backoff(base_s=30, cap_s=60))
+    try:
+        runner.start()
+        qtbot.waitUntil(lambda: runner.view.online is False, timeout=30_000)
+        view = runner.view
+        assert view.pending >= 1 and "refused the connection" in (view.last_error or "")
+        assert "s3cret" not in (view.last_error or "") and 15 <= (view.next_try_in_s or 0) <= 30
+        assert runner.delays == [view.next_try_in_s]
+    finally:
+        runner.stop()
+
+
+@pytest.mark.postgres
+def test_a_new_store_waits_for_its_first_pull(qtbot, event_loop, language, chain, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    member_id = chain_member(chain, points=250)
+    add_store(chain, "S04")
+    replica = open_replica(tmp_path / "replica-S04.db")
+    worker = Worker(replica)
+    runner = open_store_sync(replica, worker, Deployment(Mode.OFFLINE, chain.db.url, "S04"))
+    try:
+        assert not first_pull_done(replica)
+        dialog = FirstPullDialog(runner, waiting=True)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert "connecting" in dialog.labelText()
+        runner.start()
+        qtbot.waitUntil(lambda: runner.view.online is True, timeout=60_000)
+        assert first_pull_done(replica) and not dialog.isVisible()
+        assert balance(replica, member_id) == 250
+    finally:
+        runner.stop()
+        worker.shutdown()
+        MemberCard.pending_lookup = None
+        replica.dispose()

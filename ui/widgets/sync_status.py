@@ -52,7 +52,7 @@ class SyncStatus(QWidget):
 
     def show_view(self, view: SyncView) -> None:
         self.view = view
-        self.dot.setStyleSheet(f"color: {COLOURS[view.state]};")
+        self.dot.setStyleSheet(f"color: {COLOURS[view.state]}; font-size: 16px;")
         self.setProperty("syncState", view.state)
         self.text.setText(self.words(view))
         self.setToolTip(self.tooltip(view))
