@@ -247,71 +247,71 @@
     <name>CaseDetail</name>
     <message>
         <source>When</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished">类型</translation>
+        <translation>内容</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>What was checked (needed for any decision)</source>
-        <translation type="unfinished"></translation>
+        <translation>核查了什么（任何决定都需填写）</translation>
     </message>
     <message>
         <source>Approve</source>
-        <translation type="unfinished"></translation>
+        <translation>通过</translation>
     </message>
     <message>
         <source>Reject</source>
-        <translation type="unfinished"></translation>
+        <translation>驳回</translation>
     </message>
     <message>
         <source>Resolve</source>
-        <translation type="unfinished"></translation>
+        <translation>处理完毕</translation>
     </message>
     <message>
         <source>Choose a case in the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>请在列表中选择一个案件。</translation>
     </message>
     <message>
         <source>No member</source>
-        <translation type="unfinished"></translation>
+        <translation>无会员</translation>
     </message>
     <message>
         <source>Opened {when} by {who} ({store})</source>
-        <translation type="unfinished"></translation>
+        <translation>{when} 由 {who}（{store}）发起</translation>
     </message>
     <message>
         <source>Redeeming and spinning are blocked until this case is decided.</source>
-        <translation type="unfinished"></translation>
+        <translation>此案件处理前，该会员不能兑换，也不能抽奖。</translation>
     </message>
     <message>
         <source>{decision} by {who} on {when}: {note}</source>
-        <translation type="unfinished"></translation>
+        <translation>{who} 于 {when} {decision}：{note}</translation>
     </message>
     <message>
         <source>({points} points taken back)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已扣回 {points} 积分）</translation>
     </message>
     <message>
         <source>Reject and take back {points} points</source>
-        <translation type="unfinished"></translation>
+        <translation>驳回并扣回 {points} 积分</translation>
     </message>
     <message>
         <source>Write what was checked before deciding (a few words).</source>
-        <translation type="unfinished"></translation>
+        <translation>做决定前请写下核查了什么（几个字即可）。</translation>
     </message>
     <message>
         <source>Decided: {decision}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已处理：{decision}。</translation>
     </message>
     <message>
         <source>{points} points were taken back.</source>
-        <translation type="unfinished"></translation>
+        <translation>已扣回 {points} 积分。</translation>
     </message>
 </context>
 <context>
@@ -599,15 +599,15 @@
     <name>ConfigListTab</name>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑…</translation>
     </message>
     <message>
         <source>Switch off</source>
-        <translation type="unfinished"></translation>
+        <translation>停用</translation>
     </message>
     <message>
         <source>Switch on</source>
-        <translation type="unfinished"></translation>
+        <translation>启用</translation>
     </message>
 </context>
 <context>
@@ -1965,55 +1965,55 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <name>ExpectedCostPanel</name>
     <message>
         <source>What a spin costs</source>
-        <translation type="unfinished"></translation>
+        <translation>每次抽奖的成本</translation>
     </message>
     <message>
         <source>Segment</source>
-        <translation type="unfinished"></translation>
+        <translation>扇区</translation>
     </message>
     <message>
         <source>Chance</source>
-        <translation type="unfinished"></translation>
+        <translation>概率</translation>
     </message>
     <message>
         <source>Value</source>
-        <translation type="unfinished"></translation>
+        <translation>价值</translation>
     </message>
     <message>
         <source>Exact for the weights and the pity counter; stock running out moves spins to the fallback, so the real cost can only be lower.</source>
-        <translation type="unfinished"></translation>
+        <translation>按权重和保底精确计算；奖品库存用完后会落到兜底扇区，所以实际成本只会更低。</translation>
     </message>
     <message>
         <source>About {points} points paid out per spin</source>
-        <translation type="unfinished"></translation>
+        <translation>每次抽奖约送出 {points} 积分</translation>
     </message>
     <message>
         <source>Spins are free: every prize is a cost to the store.</source>
-        <translation type="unfinished"></translation>
+        <translation>免费抽奖：每个奖品都是门店的成本。</translation>
     </message>
     <message>
         <source>Payout ratio {ratio} of the {cost}-point spin cost</source>
-        <translation type="unfinished"></translation>
+        <translation>返奖率 {ratio}（每次抽奖消耗 {cost} 积分）</translation>
     </message>
     <message>
         <source>(pays out more than it takes in)</source>
-        <translation type="unfinished"></translation>
+        <translation>（送出多于收入）</translation>
     </message>
     <message>
         <source>{share} of spins win a prize (pity counter included)</source>
-        <translation type="unfinished"></translation>
+        <translation>{share} 的抽奖会中奖（含保底）</translation>
     </message>
     <message>
         <source>No budget: prizes are limited only by their stock.</source>
-        <translation type="unfinished"></translation>
+        <translation>未设预算：奖品只受库存限制。</translation>
     </message>
     <message>
         <source>Budget {left} points left; no spin costs the budget anything.</source>
-        <translation type="unfinished"></translation>
+        <translation>预算剩余 {left} 积分；抽奖不消耗预算。</translation>
     </message>
     <message>
         <source>The budget left ({left} points) pays for about {spins} spins.</source>
-        <translation type="unfinished"></translation>
+        <translation>剩余预算（{left} 积分）约够 {spins} 次抽奖。</translation>
     </message>
 </context>
 <context>
@@ -2047,11 +2047,11 @@ Trying again in {seconds} s.</source>
     <name>GamesForm</name>
     <message>
         <source>Type a whole number, like 5 (no decimals, no minus sign).</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入整数，例如 5（不要小数，不要负号）。</translation>
     </message>
     <message>
         <source>Type an amount in yuan, like 5 or 9.90.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入金额（元），例如 5 或 9.90。</translation>
     </message>
 </context>
 <context>
@@ -2129,19 +2129,19 @@ Trying again in {seconds} s.</source>
     <name>GamesSetupPage</name>
     <message>
         <source>Daily sign-in</source>
-        <translation type="unfinished"></translation>
+        <translation>每日签到</translation>
     </message>
     <message>
         <source>Spin wheels</source>
-        <translation type="unfinished"></translation>
+        <translation>大转盘</translation>
     </message>
     <message>
         <source>Tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>任务</translation>
     </message>
     <message>
         <source>Abuse rules</source>
-        <translation type="unfinished"></translation>
+        <translation>风险规则</translation>
     </message>
 </context>
 <context>
@@ -2570,7 +2570,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>Games setup</source>
-        <translation type="unfinished"></translation>
+        <translation>游戏设置</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -3377,280 +3377,280 @@ What did you check?</source>
     <name>ReviewsPage</name>
     <message>
         <source>Earning too fast</source>
-        <translation type="unfinished"></translation>
+        <translation>积分获取过快</translation>
     </message>
     <message>
         <source>Balance below zero</source>
-        <translation type="unfinished"></translation>
+        <translation>余额为负</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished">未核销</translation>
+        <translation>待处理</translation>
     </message>
     <message>
         <source>Approved</source>
-        <translation type="unfinished"></translation>
+        <translation>已通过</translation>
     </message>
     <message>
         <source>Rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>已驳回</translation>
     </message>
     <message>
         <source>Resolved</source>
-        <translation type="unfinished"></translation>
+        <translation>已处理</translation>
     </message>
     <message>
         <source>game points</source>
-        <translation type="unfinished"></translation>
+        <translation>游戏积分</translation>
     </message>
     <message>
         <source>sign-ins</source>
-        <translation type="unfinished"></translation>
+        <translation>次签到</translation>
     </message>
     <message>
         <source>task rewards</source>
-        <translation type="unfinished"></translation>
+        <translation>次任务奖励</translation>
     </message>
     <message>
         <source>{rule}: {value} {what} within {minutes} minutes (more than {threshold})</source>
-        <translation type="unfinished"></translation>
+        <translation>{rule}：{minutes} 分钟内 {value} {what}（超过 {threshold}）</translation>
     </message>
     <message>
         <source>The balance went below zero ({balance}) after points were taken back</source>
-        <translation type="unfinished"></translation>
+        <translation>扣回积分后余额为负（{balance}）</translation>
     </message>
     <message>
         <source>Task reward</source>
-        <translation type="unfinished"></translation>
+        <translation>任务奖励</translation>
     </message>
     <message>
         <source>Taken back after review</source>
-        <translation type="unfinished"></translation>
+        <translation>审核扣回</translation>
     </message>
     <message>
         <source>Rule</source>
-        <translation type="unfinished"></translation>
+        <translation>规则</translation>
     </message>
     <message>
         <source>Measures</source>
-        <translation type="unfinished"></translation>
+        <translation>统计</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation>计数</translation>
     </message>
     <message>
         <source>Threshold</source>
-        <translation type="unfinished">升级门槛</translation>
+        <translation>阈值</translation>
     </message>
     <message>
         <source>Window (minutes)</source>
-        <translation type="unfinished"></translation>
+        <translation>时间窗口（分钟）</translation>
     </message>
     <message>
         <source>Balance</source>
-        <translation type="unfinished">余额</translation>
+        <translation>余额</translation>
     </message>
     <message>
         <source>Review queue</source>
-        <translation type="unfinished"></translation>
+        <translation>审核队列</translation>
     </message>
     <message>
         <source>All</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <source>All kinds</source>
-        <translation type="unfinished"></translation>
+        <translation>全部类型</translation>
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation>发起时间</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished">类型</translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Member</source>
-        <translation type="unfinished">会员</translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Reviews ({n})</source>
-        <translation type="unfinished"></translation>
+        <translation>审核 （{n}）</translation>
     </message>
     <message>
         <source>Reviews</source>
-        <translation type="unfinished"></translation>
+        <translation>审核</translation>
     </message>
     <message>
         <source>Review queue — {n} open</source>
-        <translation type="unfinished"></translation>
+        <translation>审核队列 — {n} 件待处理</translation>
     </message>
     <message>
         <source>No open cases: nothing waits for a decision.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有待处理的案件。</translation>
     </message>
     <message>
         <source>No cases match these filters.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有符合筛选条件的案件。</translation>
     </message>
 </context>
 <context>
     <name>RiskRuleDialog</name>
     <message>
         <source>New abuse rule</source>
-        <translation type="unfinished"></translation>
+        <translation>新建风险规则</translation>
     </message>
     <message>
         <source>Edit abuse rule — {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑风险规则 — {name}</translation>
     </message>
     <message>
         <source>e.g. 签到过快</source>
-        <translation type="unfinished"></translation>
+        <translation>例如：签到过快</translation>
     </message>
     <message>
         <source>e.g. 300</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 300</translation>
     </message>
     <message>
         <source>e.g. 60</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 60</translation>
     </message>
     <message>
         <source>minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>分钟</translation>
     </message>
     <message>
         <source>hours</source>
-        <translation type="unfinished"></translation>
+        <translation>小时</translation>
     </message>
     <message>
         <source>days</source>
-        <translation type="unfinished"></translation>
+        <translation>天</translation>
     </message>
     <message>
         <source>Block redeeming and spinning until a supervisor decides</source>
-        <translation type="unfinished"></translation>
+        <translation>店长处理前禁止兑换和抽奖</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>启用</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Watches</source>
-        <translation type="unfinished"></translation>
+        <translation>统计</translation>
     </message>
     <message>
         <source>More than</source>
-        <translation type="unfinished"></translation>
+        <translation>超过</translation>
     </message>
     <message>
         <source>Within</source>
-        <translation type="unfinished"></translation>
+        <translation>时间窗口</translation>
     </message>
     <message>
         <source>Create rule</source>
-        <translation type="unfinished"></translation>
+        <translation>创建规则</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished">保存</translation>
+        <translation>保存</translation>
     </message>
 </context>
 <context>
     <name>RiskRules</name>
     <message>
         <source>game points</source>
-        <translation type="unfinished"></translation>
+        <translation>游戏积分</translation>
     </message>
     <message>
         <source>sign-ins</source>
-        <translation type="unfinished"></translation>
+        <translation>次签到</translation>
     </message>
     <message>
         <source>task rewards</source>
-        <translation type="unfinished"></translation>
+        <translation>次任务奖励</translation>
     </message>
     <message>
         <source>{n} days</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 天</translation>
     </message>
     <message>
         <source>1 day</source>
-        <translation type="unfinished"></translation>
+        <translation>1 天</translation>
     </message>
     <message>
         <source>{n} hours</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 小时</translation>
     </message>
     <message>
         <source>1 hour</source>
-        <translation type="unfinished"></translation>
+        <translation>1 小时</translation>
     </message>
     <message>
         <source>{n} minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 分钟</translation>
     </message>
     <message>
         <source>Flag a member who earns more than {n} {what} within {window}: those earnings go to the review queue.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员在 {window} 内获得超过 {n} {what} 时标记：这些收入进入审核队列。</translation>
     </message>
     <message>
         <source>The member cannot redeem or spin until a supervisor has decided.</source>
-        <translation type="unfinished"></translation>
+        <translation>店长处理前，该会员不能兑换也不能抽奖。</translation>
     </message>
     <message>
         <source>(Switched off: it flags nobody.)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已停用：不会标记任何人。）</translation>
     </message>
 </context>
 <context>
     <name>RiskRulesTab</name>
     <message>
         <source>Rule</source>
-        <translation type="unfinished"></translation>
+        <translation>规则</translation>
     </message>
     <message>
         <source>What it does</source>
-        <translation type="unfinished"></translation>
+        <translation>规则说明</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>New rule</source>
-        <translation type="unfinished"></translation>
+        <translation>新建规则</translation>
     </message>
     <message>
         <source>No abuse rule yet. “New rule” flags members who earn unusually fast, e.g. more than 300 game points within an hour.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有风险规则。“新建规则”可标记积分获取异常快的会员，例如 1 小时内超过 300 游戏积分。</translation>
     </message>
     <message>
         <source>On</source>
-        <translation type="unfinished"></translation>
+        <translation>启用</translation>
     </message>
     <message>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>停用</translation>
     </message>
 </context>
 <context>
@@ -3699,110 +3699,110 @@ What did you check?</source>
     <name>SegmentRow</name>
     <message>
         <source>e.g. 50积分</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 50积分</translation>
     </message>
     <message>
         <source>Weight</source>
-        <translation type="unfinished"></translation>
+        <translation>权重</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Yuan</source>
-        <translation type="unfinished"></translation>
+        <translation>元</translation>
     </message>
     <message>
         <source>The coupon&apos;s face value in yuan</source>
-        <translation type="unfinished"></translation>
+        <translation>优惠券面额（元）</translation>
     </message>
     <message>
         <source>Days</source>
-        <translation type="unfinished"></translation>
+        <translation>天数</translation>
     </message>
     <message>
         <source>How many days the coupon stays valid</source>
-        <translation type="unfinished"></translation>
+        <translation>优惠券有效天数</translation>
     </message>
     <message>
         <source>days</source>
-        <translation type="unfinished"></translation>
+        <translation>天</translation>
     </message>
     <message>
         <source>No prize</source>
-        <translation type="unfinished"></translation>
+        <translation>无奖品</translation>
     </message>
     <message>
         <source>What one prize costs the budget, in points (1 point ≈ ¥0.10)</source>
-        <translation type="unfinished"></translation>
+        <translation>每个奖品计入预算的积分（1 积分 ≈ ¥0.10）</translation>
     </message>
     <message>
         <source>No limit</source>
-        <translation type="unfinished">不限</translation>
+        <translation>不限</translation>
     </message>
     <message>
         <source>Where a spin lands when a prize is out of stock or the budget is spent</source>
-        <translation type="unfinished"></translation>
+        <translation>奖品无库存或预算用完时，抽奖落在这里</translation>
     </message>
     <message>
         <source>Remove this segment</source>
-        <translation type="unfinished"></translation>
+        <translation>删除此扇区</translation>
     </message>
     <message>
         <source>Choose an item…</source>
-        <translation type="unfinished"></translation>
+        <translation>选择商品…</translation>
     </message>
     <message>
         <source>{colour}: click to choose another colour</source>
-        <translation type="unfinished"></translation>
+        <translation>{colour}：点击选择其他颜色</translation>
     </message>
     <message>
         <source>Segment colour</source>
-        <translation type="unfinished"></translation>
+        <translation>扇区颜色</translation>
     </message>
 </context>
 <context>
     <name>SegmentRows</name>
     <message>
         <source>Label</source>
-        <translation type="unfinished"></translation>
+        <translation>文字</translation>
     </message>
     <message>
         <source>Colour</source>
-        <translation type="unfinished">颜色</translation>
+        <translation>颜色</translation>
     </message>
     <message>
         <source>Weight</source>
-        <translation type="unfinished"></translation>
+        <translation>权重</translation>
     </message>
     <message>
         <source>Prize</source>
-        <translation type="unfinished"></translation>
+        <translation>奖品</translation>
     </message>
     <message>
         <source>Points, item, or coupon ¥ and days</source>
-        <translation type="unfinished"></translation>
+        <translation>积分、商品，或优惠券面额与天数</translation>
     </message>
     <message>
         <source>Costs budget</source>
-        <translation type="unfinished"></translation>
+        <translation>计入预算</translation>
     </message>
     <message>
         <source>Stock</source>
-        <translation type="unfinished">库存</translation>
+        <translation>库存</translation>
     </message>
     <message>
         <source>Fallback</source>
-        <translation type="unfinished"></translation>
+        <translation>兜底</translation>
     </message>
     <message>
         <source>Add a segment</source>
-        <translation type="unfinished"></translation>
+        <translation>添加扇区</translation>
     </message>
     <message>
         <source>{n} points</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}积分</translation>
     </message>
 </context>
 <context>
@@ -3877,6 +3877,10 @@ What did you check?</source>
         <translation>下个月</translation>
     </message>
     <message>
+        <source>Signed in</source>
+        <translation>已签到</translation>
+    </message>
+    <message>
         <source>Sign-in calendar</source>
         <translation>签到日历</translation>
     </message>
@@ -3933,12 +3937,12 @@ What did you check?</source>
         <translation>今天签到可得 {points} 积分。</translation>
     </message>
     <message>
-        <source>Tomorrow&apos;s sign-in gives {points} points</source>
-        <translation>明天签到可得 {points} 积分</translation>
+        <source>Tomorrow&apos;s sign-in gives {points} points.</source>
+        <translation>明天签到可得 {points} 积分。</translation>
     </message>
     <message>
-        <source> (after signing in today)</source>
-        <translation>(今天签到后)</translation>
+        <source>Tomorrow&apos;s sign-in gives {points} points (after signing in today).</source>
+        <translation>今天签到后,明天签到可得 {points} 积分。</translation>
     </message>
     <message>
         <source>This week: {n} of 7 days signed</source>
@@ -4028,171 +4032,171 @@ What did you check?</source>
     <name>SigninRulesEditor</name>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> 天</translation>
     </message>
     <message>
         <source>Add a monthly bonus</source>
-        <translation type="unfinished"></translation>
+        <translation>添加月度奖励</translation>
     </message>
     <message>
         <source>0 = off</source>
-        <translation type="unfinished"></translation>
+        <translation>0 = 关闭</translation>
     </message>
     <message>
         <source>Multiply the daily reward by the member&apos;s tier multiplier</source>
-        <translation type="unfinished"></translation>
+        <translation>每日奖励乘以会员等级的积分倍数</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Days</source>
-        <translation type="unfinished"></translation>
+        <translation>天数</translation>
     </message>
     <message>
         <source>Save sign-in rules</source>
-        <translation type="unfinished"></translation>
+        <translation>保存签到规则</translation>
     </message>
     <message>
         <source>Reward cycle</source>
-        <translation type="unfinished"></translation>
+        <translation>奖励周期</translation>
     </message>
     <message>
         <source>Points per day</source>
-        <translation type="unfinished"></translation>
+        <translation>每天积分</translation>
     </message>
     <message>
         <source>Monthly bonuses</source>
-        <translation type="unfinished"></translation>
+        <translation>月度累计奖励</translation>
     </message>
     <message>
         <source>Weekly challenge (points)</source>
-        <translation type="unfinished"></translation>
+        <translation>一周打卡（积分）</translation>
     </message>
     <message>
         <source>Paid once for signing in on all 7 days, Monday to Sunday.</source>
-        <translation type="unfinished"></translation>
+        <translation>周一至周日 7 天全部签到，奖励一次。</translation>
     </message>
     <message>
         <source>Make-up cost (points)</source>
-        <translation type="unfinished"></translation>
+        <translation>补签费用（积分）</translation>
     </message>
     <message>
         <source>Make-ups a month</source>
-        <translation type="unfinished"></translation>
+        <translation>每月补签次数</translation>
     </message>
     <message>
         <source>0 switches make-up sign-ins off.</source>
-        <translation type="unfinished"></translation>
+        <translation>0 表示关闭补签。</translation>
     </message>
     <message>
         <source>Make-up reaches back</source>
-        <translation type="unfinished"></translation>
+        <translation>可补签最近</translation>
     </message>
     <message>
         <source>days before today</source>
-        <translation type="unfinished"></translation>
+        <translation>天内</translation>
     </message>
     <message>
         <source>Daily sign-in (签到)</source>
-        <translation type="unfinished"></translation>
+        <translation>每日签到</translation>
     </message>
     <message>
         <source>What a member gets</source>
-        <translation type="unfinished"></translation>
+        <translation>会员能得到什么</translation>
     </message>
     <message>
         <source>Only operators and administrators can change the sign-in rules.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有运营和管理员可以修改签到规则。</translation>
     </message>
     <message>
         <source>Day {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {n} 天</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <source>Signed</source>
-        <translation type="unfinished"></translation>
+        <translation>当月签到</translation>
     </message>
     <message>
         <source>days in a month:</source>
-        <translation type="unfinished"></translation>
+        <translation>天：</translation>
     </message>
     <message>
         <source>points</source>
-        <translation type="unfinished">积分</translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Tip: make the last day of the cycle the biggest reward; it is what brings members back to finish the cycle.</source>
-        <translation type="unfinished"></translation>
+        <translation>提示：周期最后一天的奖励最好最大，它能吸引会员坚持签满整个周期。</translation>
     </message>
     <message>
         <source>The preview comes back once the rules are complete.</source>
-        <translation type="unfinished"></translation>
+        <translation>规则填写完整后显示预览。</translation>
     </message>
     <message>
         <source>Every day a member signs in earns {points} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员每天签到获得 {points} 积分。</translation>
     </message>
     <message>
         <source>Day by day: {list} points; after day {n} the cycle starts again at day 1.</source>
-        <translation type="unfinished"></translation>
+        <translation>逐日奖励：{list} 积分；第 {n} 天之后从第 1 天重新开始。</translation>
     </message>
     <message>
         <source>Signing in every day of the {n}-day cycle earns {total} points.</source>
-        <translation type="unfinished"></translation>
+        <translation>连续签满 {n} 天的周期共得 {total} 积分。</translation>
     </message>
     <message>
         <source>{tier} {x} (day {n}: {points})</source>
-        <translation type="unfinished"></translation>
+        <translation>{tier} {x}（第 {n} 天：{points}）</translation>
     </message>
     <message>
         <source>Each tier gets the daily reward times its points multiplier, rounded down{more}.</source>
-        <translation type="unfinished"></translation>
+        <translation>各等级的每日奖励乘以其积分倍数，向下取整{more}。</translation>
     </message>
     <message>
         <source>Every tier gets the same daily reward.</source>
-        <translation type="unfinished"></translation>
+        <translation>所有等级的每日奖励相同。</translation>
     </message>
     <message>
         <source>Weekly challenge (一周打卡): signing in on all 7 days of a week, Monday to Sunday, adds {points} points once that week.</source>
-        <translation type="unfinished"></translation>
+        <translation>一周打卡：周一至周日 7 天全部签到，当周额外奖励 {points} 积分一次。</translation>
     </message>
     <message>
         <source>The weekly challenge is off.</source>
-        <translation type="unfinished"></translation>
+        <translation>一周打卡已关闭。</translation>
     </message>
     <message>
         <source>{days} signed days add {points} points</source>
-        <translation type="unfinished"></translation>
+        <translation>签到满 {days} 天奖励 {points} 积分</translation>
     </message>
     <message>
         <source>In a calendar month, {list}; each is paid once a month.</source>
-        <translation type="unfinished"></translation>
+        <translation>每个自然月内，{list}；每项每月奖励一次。</translation>
     </message>
     <message>
         <source>There is no monthly bonus.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有月度累计奖励。</translation>
     </message>
     <message>
         <source>A missed day restarts the streak at day 1, unless a make-up sign-in (补签) fills it: {cost} points each, up to {n} a month, for one of the last {days} days. A make-up earns no daily reward, but it keeps the streak and counts toward the bonuses.</source>
-        <translation type="unfinished"></translation>
+        <translation>漏签一天，连续天数从第 1 天重新开始，除非补签：每次 {cost} 积分，每月最多 {n} 次，可补最近 {days} 天内的一天。补签不得当天奖励，但能保住连续天数，并计入累计奖励。</translation>
     </message>
     <message>
         <source>A missed day restarts the streak at day 1; make-up sign-ins are off.</source>
-        <translation type="unfinished"></translation>
+        <translation>漏签一天，连续天数从第 1 天重新开始；补签已关闭。</translation>
     </message>
     <message>
         <source>A member who signs in every day for {days} days earns about {points} points, bonuses included.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员连续 {days} 天每天签到，含奖励共约得 {points} 积分。</translation>
     </message>
     <message>
         <source>Saved. The next sign-in uses these rules.</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存。下一次签到即按新规则。</translation>
     </message>
 </context>
 <context>
@@ -4604,209 +4608,209 @@ What did you check?</source>
     <name>TaskEditor</name>
     <message>
         <source>Daily</source>
-        <translation type="unfinished"></translation>
+        <translation>每日任务</translation>
     </message>
     <message>
         <source>Growth (once)</source>
-        <translation type="unfinished"></translation>
+        <translation>成长任务（一次）</translation>
     </message>
     <message>
         <source>Challenge</source>
-        <translation type="unfinished"></translation>
+        <translation>挑战任务</translation>
     </message>
     <message>
         <source>A visit to the store (or the day&apos;s sign-in)</source>
-        <translation type="unfinished"></translation>
+        <translation>到店（或当天签到）</translation>
     </message>
     <message>
         <source>Something the cashier confirms</source>
-        <translation type="unfinished"></translation>
+        <translation>收银员确认完成</translation>
     </message>
     <message>
         <source>The first purchase</source>
-        <translation type="unfinished"></translation>
+        <translation>首次消费</translation>
     </message>
     <message>
         <source>A complete profile (birthday given)</source>
-        <translation type="unfinished"></translation>
+        <translation>完善资料（填写生日）</translation>
     </message>
     <message>
         <source>A visit in the birthday month</source>
-        <translation type="unfinished"></translation>
+        <translation>生日月到店</translation>
     </message>
     <message>
         <source>Inviting a friend (paid at the friend&apos;s first purchase)</source>
-        <translation type="unfinished"></translation>
+        <translation>邀请好友（好友首次消费时发放）</translation>
     </message>
     <message>
         <source>Rewards a day</source>
-        <translation type="unfinished"></translation>
+        <translation>每天次数</translation>
     </message>
     <message>
         <source>Rewards in all</source>
-        <translation type="unfinished"></translation>
+        <translation>总次数</translation>
     </message>
     <message>
         <source>Friends rewarded</source>
-        <translation type="unfinished"></translation>
+        <translation>奖励好友数</translation>
     </message>
     <message>
         <source>A member earns {points} points for each friend who registers with their referral code and makes a first purchase, for up to {n} friends.</source>
-        <translation type="unfinished"></translation>
+        <translation>好友用会员的邀请码注册并首次消费后，会员每邀请一位获得 {points} 积分，最多 {n} 位好友。</translation>
     </message>
     <message>
         <source>A member earns {points} points each time, up to {n} a business day.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员每次获得 {points} 积分，每个营业日最多 {n} 次。</translation>
     </message>
     <message>
         <source>A member earns {points} points once a year, on a visit in their birthday month.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员每年在生日月到店一次，获得 {points} 积分。</translation>
     </message>
     <message>
         <source>A member earns {points} points once.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员获得 {points} 积分，仅一次。</translation>
     </message>
     <message>
         <source>A member earns {points} points each time, up to {n} times in all.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员每次获得 {points} 积分，总共最多 {n} 次。</translation>
     </message>
     <message>
         <source>Runs {start} to {end}.</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期 {start} 至 {end}。</translation>
     </message>
     <message>
         <source>(Switched off: it pays nothing.)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已停用：不发放积分。）</translation>
     </message>
 </context>
 <context>
     <name>TaskEditorDialog</name>
     <message>
         <source>New task</source>
-        <translation type="unfinished"></translation>
+        <translation>新建任务</translation>
     </message>
     <message>
         <source>Edit task — {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑任务 — {name}</translation>
     </message>
     <message>
         <source>e.g. 到店打卡</source>
-        <translation type="unfinished"></translation>
+        <translation>例如：到店打卡</translation>
     </message>
     <message>
         <source>e.g. 10</source>
-        <translation type="unfinished">如 10</translation>
+        <translation>例如 10</translation>
     </message>
     <message>
         <source>What the member does, as the counter explains it</source>
-        <translation type="unfinished"></translation>
+        <translation>会员要做什么（收银台向会员说明的内容）</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>开始</translation>
     </message>
     <message>
         <source>Until</source>
-        <translation type="unfinished"></translation>
+        <translation>结束</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>启用</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished">类型</translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Completed by</source>
-        <translation type="unfinished"></translation>
+        <translation>完成方式</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished">说明</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <source>Runs</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期</translation>
     </message>
     <message>
         <source>Create task</source>
-        <translation type="unfinished"></translation>
+        <translation>创建任务</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished">保存</translation>
+        <translation>保存</translation>
     </message>
 </context>
 <context>
     <name>TasksTab</name>
     <message>
         <source>Task</source>
-        <translation type="unfinished"></translation>
+        <translation>任务</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished">类型</translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Limit</source>
-        <translation type="unfinished"></translation>
+        <translation>次数限制</translation>
     </message>
     <message>
         <source>Runs</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>New task</source>
-        <translation type="unfinished"></translation>
+        <translation>新建任务</translation>
     </message>
     <message>
         <source>No task yet. “New task” adds one: a daily visit, a first purchase, a complete profile, inviting friends…</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有任务。“新建任务”可添加：每日到店、首次消费、完善资料、邀请好友……</translation>
     </message>
     <message>
         <source>{n} a day</source>
-        <translation type="unfinished"></translation>
+        <translation>每天 {n} 次</translation>
     </message>
     <message>
         <source>{n} friends</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 位好友</translation>
     </message>
     <message>
         <source>once a year</source>
-        <translation type="unfinished"></translation>
+        <translation>每年一次</translation>
     </message>
     <message>
         <source>{n} in all</source>
-        <translation type="unfinished"></translation>
+        <translation>共 {n} 次</translation>
     </message>
     <message>
         <source>Always</source>
-        <translation type="unfinished">长期</translation>
+        <translation>长期</translation>
     </message>
     <message>
         <source>On</source>
-        <translation type="unfinished"></translation>
+        <translation>启用</translation>
     </message>
     <message>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>停用</translation>
     </message>
 </context>
 <context>
@@ -5140,139 +5144,139 @@ What did you check?</source>
     <name>WheelEditorDialog</name>
     <message>
         <source>Thanks for playing</source>
-        <translation type="unfinished"></translation>
+        <translation>谢谢参与</translation>
     </message>
     <message>
         <source>5 points</source>
-        <translation type="unfinished"></translation>
+        <translation>5积分</translation>
     </message>
     <message>
         <source>20 points</source>
-        <translation type="unfinished"></translation>
+        <translation>20积分</translation>
     </message>
     <message>
         <source>¥5 coupon</source>
-        <translation type="unfinished"></translation>
+        <translation>5元券</translation>
     </message>
     <message>
         <source>New wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>新建大转盘</translation>
     </message>
     <message>
         <source>Edit wheel — {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑大转盘 — {name}</translation>
     </message>
     <message>
         <source>e.g. 春季大转盘</source>
-        <translation type="unfinished"></translation>
+        <translation>例如：春季大转盘</translation>
     </message>
     <message>
         <source>0 = free</source>
-        <translation type="unfinished"></translation>
+        <translation>0 = 免费</translation>
     </message>
     <message>
         <source>No cap</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <source>No budget</source>
-        <translation type="unfinished"></translation>
+        <translation>不设预算</translation>
     </message>
     <message>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <source>For the forecast</source>
-        <translation type="unfinished"></translation>
+        <translation>用于预估</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Opens</source>
-        <translation type="unfinished"></translation>
+        <translation>开始</translation>
     </message>
     <message>
         <source>Closes</source>
-        <translation type="unfinished"></translation>
+        <translation>结束</translation>
     </message>
     <message>
         <source>Cost per spin (points)</source>
-        <translation type="unfinished"></translation>
+        <translation>每次消耗（积分）</translation>
     </message>
     <message>
         <source>Pity counter (保底)</source>
-        <translation type="unfinished"></translation>
+        <translation>保底次数</translation>
     </message>
     <message>
         <source>Spins per member a day</source>
-        <translation type="unfinished"></translation>
+        <translation>每人每天次数</translation>
     </message>
     <message>
         <source>Spins per member in all</source>
-        <translation type="unfinished"></translation>
+        <translation>每人总次数</translation>
     </message>
     <message>
         <source>Budget (points)</source>
-        <translation type="unfinished"></translation>
+        <translation>预算（积分）</translation>
     </message>
     <message>
         <source>Spins you expect</source>
-        <translation type="unfinished"></translation>
+        <translation>预计抽奖次数</translation>
     </message>
     <message>
         <source>Free spins a day</source>
-        <translation type="unfinished"></translation>
+        <translation>每天免费次数</translation>
     </message>
     <message>
         <source>A prize is certain after this many spins in a row without one</source>
-        <translation type="unfinished"></translation>
+        <translation>连续这么多次未中奖后，下一次必中</translation>
     </message>
     <message>
         <source>Not saved: the panel warns when the budget would run out before this many spins</source>
-        <translation type="unfinished"></translation>
+        <translation>不保存：预算不够这么多次抽奖时，右侧会提醒</translation>
     </message>
     <message>
         <source>The wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>转盘设置</translation>
     </message>
     <message>
         <source>Empty caps, budget or pity counter mean none. The budget covers all prizes, in points (1 point ≈ ¥0.10); {spent} paid out so far. A pity counter makes a prize certain after that many spins in a row without one. “Spins you expect” is not saved: it only drives the budget warning.</source>
-        <translation type="unfinished"></translation>
+        <translation>次数上限、预算、保底留空表示不设。预算覆盖全部奖品，以积分计（1 积分 ≈ ¥0.10），目前已送出 {spent}。保底：连续这么多次未中奖后必中。“预计抽奖次数”不保存，只用于预算提醒。</translation>
     </message>
     <message>
         <source>Segments (4 to 12)</source>
-        <translation type="unfinished"></translation>
+        <translation>扇区（4 到 12 个）</translation>
     </message>
     <message>
         <source>A segment&apos;s chance is its weight over the total weight. The fallback must be a “thanks for playing” segment: a spin lands there when a prize is out of stock or the budget is spent.</source>
-        <translation type="unfinished"></translation>
+        <translation>扇区的中奖概率 = 其权重 ÷ 总权重。兜底扇区必须是“谢谢参与”：奖品无库存或预算用完时，抽奖落在这里。</translation>
     </message>
     <message>
         <source>Publish wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>发布大转盘</translation>
     </message>
     <message>
         <source>Publish new version</source>
-        <translation type="unfinished"></translation>
+        <translation>发布新版本</translation>
     </message>
     <message>
         <source>Publishing makes version {n}: spins already made keep their version; stock starts from what is left.</source>
-        <translation type="unfinished"></translation>
+        <translation>发布后为第 {n} 版：已抽的记录保留原版本；库存从剩余数量开始。</translation>
     </message>
     <message>
         <source>Spin</source>
-        <translation type="unfinished">抽奖</translation>
+        <translation>抽奖</translation>
     </message>
     <message>
         <source>{n} pts</source>
-        <translation type="unfinished"></translation>
+        <translation>{n}积分</translation>
     </message>
     <message>
         <source>Free</source>
-        <translation type="unfinished">免费</translation>
+        <translation>免费</translation>
     </message>
 </context>
 <context>
@@ -5358,90 +5362,90 @@ What did you check?</source>
     <name>WheelSegments</name>
     <message>
         <source>Points</source>
-        <translation type="unfinished"></translation>
+        <translation>积分</translation>
     </message>
     <message>
         <source>Catalog item</source>
-        <translation type="unfinished"></translation>
+        <translation>商品</translation>
     </message>
     <message>
         <source>Coupon</source>
-        <translation type="unfinished">优惠券</translation>
+        <translation>优惠券</translation>
     </message>
     <message>
         <source>Thanks for playing</source>
-        <translation type="unfinished"></translation>
+        <translation>谢谢参与</translation>
     </message>
 </context>
 <context>
     <name>WheelsTab</name>
     <message>
         <source>Wheel</source>
-        <translation type="unfinished">转盘</translation>
+        <translation>大转盘</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished">未核销</translation>
+        <translation>开放时间</translation>
     </message>
     <message>
         <source>Spins</source>
-        <translation type="unfinished"></translation>
+        <translation>抽奖次数</translation>
     </message>
     <message>
         <source>Budget spent</source>
-        <translation type="unfinished"></translation>
+        <translation>已用预算</translation>
     </message>
     <message>
         <source>Version</source>
-        <translation type="unfinished"></translation>
+        <translation>版本</translation>
     </message>
     <message>
         <source>New wheel</source>
-        <translation type="unfinished"></translation>
+        <translation>新建大转盘</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑…</translation>
     </message>
     <message>
         <source>Pause</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停</translation>
     </message>
     <message>
         <source>No wheel yet. “New wheel” sets one up: segments, prizes, budget, and what a spin will cost the store.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有大转盘。“新建大转盘”可设置扇区、奖品、预算，并查看每次抽奖的成本。</translation>
     </message>
     <message>
         <source>{spent} of {budget}</source>
-        <translation type="unfinished"></translation>
+        <translation>{spent} / {budget}</translation>
     </message>
     <message>
         <source>{spent} (no budget)</source>
-        <translation type="unfinished"></translation>
+        <translation>{spent}（未设预算）</translation>
     </message>
     <message>
         <source>Paused</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>Opens later</source>
-        <translation type="unfinished"></translation>
+        <translation>未开始</translation>
     </message>
     <message>
         <source>Closed</source>
-        <translation type="unfinished"></translation>
+        <translation>已结束</translation>
     </message>
     <message>
         <source>Open, budget spent</source>
-        <translation type="unfinished"></translation>
+        <translation>进行中，预算已用完</translation>
     </message>
     <message>
         <source>Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复</translation>
     </message>
 </context>
 </TS>
