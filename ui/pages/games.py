@@ -37,7 +37,6 @@ from ..widgets.mall_member import MallMemberStrip
 from ..widgets.prize_voucher import PrizeVoucherDialog
 from ..widgets.signin_panel import SHORTCUT as SIGN_IN_KEY
 from ..widgets.signin_panel import SigninPanel
-from ..widgets.toast import Toast
 from ..widgets.wheel_panel import SHORTCUT as SPIN_KEY
 from ..widgets.wheel_panel import WheelPanel
 
@@ -70,7 +69,6 @@ class GamesPage(QWidget):
         self.signin = SigninPanel()
         self.wheel_panel = WheelPanel()
         self.wheel = self.wheel_panel.wheel
-        self.toast = Toast(self)
         columns = QHBoxLayout()
         columns.setSpacing(16)
         columns.addWidget(self.signin, 5)
@@ -216,7 +214,7 @@ class GamesPage(QWidget):
             self.signing = False
             self.signin.button.setEnabled(True)
         if member_id == self.member_id:
-            self.toast.show_message(self.signin.announce(result), "success")
+            self.signin.announce(result)
 
     def ask_make_up(self, day: date) -> None:
         cal = self.signin.calendar.calendar
@@ -248,7 +246,7 @@ class GamesPage(QWidget):
             self.signin.say(error_text(exc), "error")
             return
         if member_id == self.member_id:
-            self.toast.show_message(self.signin.announce(result), "success")
+            self.signin.announce(result)
 
     # -- spinning --------------------------------------------------------------------------------
 
@@ -319,7 +317,6 @@ class GamesPage(QWidget):
         self.wheel_panel.say(text, kind)
         if self.customer is not None:
             self.customer.show_result(customer, kind)
-        self.toast.show_message(text, "success" if kind == "win" else "info")
         if outcome.prize is not None:
             self.wheel_panel.voucher_button.show()
             self._open_voucher()

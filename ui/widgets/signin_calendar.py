@@ -91,11 +91,10 @@ class SigninCalendarView(QFrame):
             self.cells.append(cell)
 
         self.legend = QLabel(objectName="calendarLegend")
-        self.legend.setText(" ".join([
-            f"<span style='color:#16A34A'>●</span> {self.tr('Signed in')}",
-            f"&nbsp;<span style='color:#F59E0B'>●</span> {self.tr('Made up')}",
-            f"&nbsp;<span style='color:#DC2626'>●</span> {self.tr('Missed')}",
-            f"&nbsp;<span style='color:#2563EB'>○</span> {self.tr('Today')}"]))
+        words = [self.tr("Signed in"), self.tr("Made up"), self.tr("Missed"), self.tr("Today")]
+        marks = ["<span style='color:#16A34A'>●</span>", "<span style='color:#F59E0B'>●</span>",
+                 "<span style='color:#DC2626'>●</span>", "<span style='color:#2563EB'>○</span>"]
+        self.legend.setText(" &nbsp;".join(f"{mark} {word}" for mark, word in zip(marks, words)))
         self.today_line = QLabel(objectName="calendarToday")
         self.tomorrow_line = QLabel(objectName="calendarTomorrow")
         self.week_line = QLabel(objectName="calendarWeek")
@@ -177,10 +176,9 @@ class SigninCalendarView(QFrame):
         self.today_line.setProperty("done", cal.signed_today)
         self.today_line.style().unpolish(self.today_line)
         self.today_line.style().polish(self.today_line)
-        tomorrow = self.tr("Tomorrow's sign-in gives {points} points").format(points=i18n.points(cal.tomorrow_points))
-        if not cal.signed_today:
-            tomorrow += self.tr(" (after signing in today)")
-        self.tomorrow_line.setText(tomorrow + ".")
+        tomorrow = (self.tr("Tomorrow's sign-in gives {points} points.") if cal.signed_today else
+                    self.tr("Tomorrow's sign-in gives {points} points (after signing in today)."))
+        self.tomorrow_line.setText(tomorrow.format(points=i18n.points(cal.tomorrow_points)))
         if cal.week_bonus:
             week = self.tr("This week: {n} of 7 days signed").format(n=cal.week_signed)
             if cal.week_bonus_paid:

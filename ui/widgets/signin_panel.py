@@ -67,7 +67,7 @@ class SigninPanel(QFrame):
                 points=i18n.points(cal.today_points), day=cal.streak + 1))
 
     def announce(self, result: SignInResult) -> str:
-        """Show what a sign-in or make-up gave; returns the words (for the toast)."""
+        """Show what a sign-in or make-up gave (and return the words)."""
         if result.kind == "makeup":
             text = self.tr("Made up {day} for {cost} points · streak {streak}").format(
                 day=i18n.day(result.day), cost=i18n.points(result.cost), streak=result.streak)
