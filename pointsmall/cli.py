@@ -9,6 +9,9 @@
     pointsmall [--db URL] catalog import FILE.csv|FILE.xlsx [--dry-run]
     pointsmall [--db URL] catalog export FILE.csv|FILE.xlsx
     pointsmall [--db URL] staff add --username U --role R [--display-name NAME] [--store CODE]
+    pointsmall [--db URL] tasks list
+    pointsmall [--db URL] reviews list [--status open|approved|rejected|resolved|all] [--kind KIND]
+    pointsmall [--db URL] risk scan
 
 Every command also takes ``--mode standalone|online|offline``, ``--chain URL``
 and ``--store CODE`` (see below).
@@ -129,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in staff.Role])
     add.add_argument("--display-name", default="")
     add.add_argument("--store", default=None, metavar="CODE", help="store code (default: the first store)")
+
+    tasks_cmd = commands.add_parser("tasks", parents=[db_option], help="tasks members complete for points")
+    tasks_cmd.add_subparsers(dest="action", metavar="ACTION", required=True).add_parser(
+        "list", parents=[db_option], help="every task: kind, trigger, points, limit, rewards paid")
+    reviews_cmd = commands.add_parser("reviews", parents=[db_option], help="the supervisors' review queue")
+    rev_list = reviews_cmd.add_subparsers(dest="action", metavar="ACTION", required=True).add_parser(
+        "list", parents=[db_option], help="review cases, oldest open first")
+    rev_list.add_argument("--status", default="open", choices=["open", "approved", "rejected", "resolved", "all"])
+    rev_list.add_argument("--kind", default=None, help="only cases of this kind (earning_velocity, negative_balance...)")
+    risk_cmd = commands.add_parser("risk", parents=[db_option], help="abuse rules")
+    risk_cmd.add_subparsers(dest="action", metavar="ACTION", required=True).add_parser(
+        "scan", parents=[db_option], help="apply the active abuse rules to recent earnings (a scheduled job)")
     return parser
 
 
@@ -357,6 +372,43 @@ def _staff_add(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _tasks_list(db: Database, args: argparse.Namespace) -> int:
+    from . import tasks
+
+    views = tasks.list_tasks(db, _system(db))
+    paid = tasks.rewards_paid(db)
+    print(f"{_pad('task', 20)}  {_pad('kind', 9)}  {_pad('trigger', 14)}  {'points':>6}  {'limit':>5}  "
+          f"{'paid':>7}  active")
+    for t in views:
+        print(f"{_pad(t.name, 20)}  {_pad(t.kind, 9)}  {_pad(t.trigger, 14)}  {t.points:>6}  {t.times:>5}  "
+              f"{paid.get(t.id, 0):>7,}  {'yes' if t.active else 'no'}")
+    print(f"{len(views)} task(s)")
+    return EXIT_OK
+
+
+def _reviews_list(db: Database, args: argparse.Namespace) -> int:
+    from . import reviews
+
+    cases = reviews.list_cases(db, _system(db), status=None if args.status == "all" else args.status,
+                               kind=args.kind, limit=1000)
+    for c in cases:
+        when = c.opened_at.strftime("%Y-%m-%d %H:%M")
+        member = c.member_name or "-"
+        held = " [blocks redeeming]" if c.block_redeem and c.status == "open" else ""
+        print(f"{str(c.id)[:8]}  {when}  {_pad(c.kind, 17)}  {_pad(c.status, 8)}  {_pad(member, 12)}  "
+              f"{c.points_flagged:>6}  {c.reason}{held}")
+    print(f"{len(cases)} case(s)")
+    return EXIT_OK
+
+
+def _risk_scan(db: Database, args: argparse.Namespace) -> int:
+    from . import risk
+
+    report = risk.scan(db, _system(db))
+    print(f"checked {report.members:,} member(s) who earned lately; {report.cases:,} case(s) opened or extended")
+    return EXIT_OK
+
+
 _HANDLERS = {
     ("db", "upgrade"): _db_upgrade,
     ("demo", None): _demo,
@@ -367,4 +419,7 @@ _HANDLERS = {
     ("catalog", "import"): _catalog_import,
     ("catalog", "export"): _catalog_export,
     ("staff", "add"): _staff_add,
+    ("tasks", "list"): _tasks_list,
+    ("reviews", "list"): _reviews_list,
+    ("risk", "scan"): _risk_scan,
 }

@@ -2,7 +2,8 @@
 
 An operator configures rules such as "more than 300 game points within 60
 minutes" or "more than 3 task rewards within 10 minutes". A rule looks
-back over a sliding window ending now at one of three measures:
+back over a sliding window ending now (the earning's own time) at one of
+three measures:
 
 - ``points``: game points earned (sign-ins and their bonuses, wheel prizes,
   task rewards; purchases are backed by receipts and taken back by refunds);
@@ -169,19 +170,20 @@ def set_rule_active(db: Database, actor: Actor, rule_id: uuid.UUID, active: bool
 # -- evaluating -------------------------------------------------------------------------------------------
 
 
-def _window_earnings(session: Session, member_id: uuid.UUID, metric: str, since: datetime) -> list[tuple[str, str, int]]:
+def _window_earnings(session: Session, member_id: uuid.UUID, metric: str, since: datetime,
+                     until: datetime) -> list[tuple[str, str, int]]:
     """The facts a rule counts in the window, as review subjects ``(ref_kind, ref_id, points)``."""
     if metric == Metric.POINTS.value:
         rows = session.execute(select(PointEntry.id, PointEntry.points).where(
-            PointEntry.member_id == member_id, PointEntry.occurred_at >= since,
+            PointEntry.member_id == member_id, PointEntry.occurred_at >= since, PointEntry.occurred_at <= until,
             PointEntry.kind.in_(GAME_EARNING_KINDS), PointEntry.points > 0)).all()
         return [("entry", str(i), p) for i, p in rows]
     if metric == Metric.SIGN_INS.value:
         rows = session.execute(select(SignIn.id, SignIn.entry_id, SignIn.points).where(
-            SignIn.member_id == member_id, SignIn.occurred_at >= since)).all()
+            SignIn.member_id == member_id, SignIn.occurred_at >= since, SignIn.occurred_at <= until)).all()
         return [("entry", str(e), p) if e is not None else ("sign_in", str(i), 0) for i, e, p in rows]
     rows = session.execute(select(TaskClaim.entry_id, TaskClaim.points).where(
-        TaskClaim.member_id == member_id, TaskClaim.occurred_at >= since)).all()
+        TaskClaim.member_id == member_id, TaskClaim.occurred_at >= since, TaskClaim.occurred_at <= until)).all()
     return [("entry", str(e), p) for e, p in rows]
 
 
@@ -215,7 +217,7 @@ def evaluate(session: Session, actor: Actor, member: Member, now: datetime, *,
         if metrics is not None and rule.metric not in metrics:
             continue
         since = now - timedelta(minutes=rule.window_minutes)
-        subjects = _window_earnings(session, member.id, rule.metric, since)
+        subjects = _window_earnings(session, member.id, rule.metric, since, now)
         decided = _decided(session, subjects)
         pending = [s for s in subjects if (s[0], s[1]) not in decided]
         value = _measure(rule.metric, pending)
@@ -249,8 +251,10 @@ def scan(db: Database, actor: Actor, *, now: datetime | None = None, batch: int 
             return ScanReport(0, 0)
         since = now - timedelta(minutes=max(r.window_minutes for r in rules))
         ids = set(session.scalars(select(PointEntry.member_id).where(
-            PointEntry.occurred_at >= since, PointEntry.kind.in_(GAME_EARNING_KINDS)).distinct()))
-        ids |= set(session.scalars(select(SignIn.member_id).where(SignIn.occurred_at >= since).distinct()))
+            PointEntry.occurred_at >= since, PointEntry.occurred_at <= now,
+            PointEntry.kind.in_(GAME_EARNING_KINDS)).distinct()))
+        ids |= set(session.scalars(select(SignIn.member_id).where(SignIn.occurred_at >= since,
+                                                                  SignIn.occurred_at <= now).distinct()))
     ordered = sorted(ids)
     cases = 0
     for start in range(0, len(ordered), batch):

@@ -473,3 +473,10 @@ def claims_for(db: Database, actor: Actor, member_id: uuid.UUID, *, limit: int =
             .limit(limit)).all()
         return [ClaimView(c.task_id, name, c.points, c.period, c.slot, c.source, c.referral_friend_id, c.occurred_at)
                 for c, name in rows]
+
+
+def rewards_paid(db: Database) -> dict[uuid.UUID, int]:
+    """Rewards paid so far per task (the command line's task list)."""
+    with db.read() as session:
+        return {task_id: int(n) for task_id, n in session.execute(
+            select(TaskClaim.task_id, func.count()).group_by(TaskClaim.task_id)).all()}

@@ -188,3 +188,30 @@ def test_check_finds_a_case_closed_without_a_decision_or_a_reversal_missing(db, 
         session.execute(update(ReviewCase).where(ReviewCase.id == case_id).values(status="rejected", open_key=None))
     problems = [p for p in check.run_check(db).problems if "review" in p]
     assert any("decision none" in p for p in problems) and any("expected" in p for p in problems), problems
+
+
+def test_the_command_line_lists_tasks_and_cases_and_scans(sqlite_db, capsys) -> None:
+    from pointsmall import cli, risk, staff
+
+    with sqlite_db.read() as session:
+        system = staff.system_actor(session)
+    made = [tasks.create_task(sqlite_db, system, tasks.TaskDraft(name=f"任务{i}", kind="daily", trigger="custom",
+                                                                 points=10)) for i in range(3)]
+    m = new_member(sqlite_db, system, name="刷分的人")
+    for i, t in enumerate(made):
+        tasks.claim(sqlite_db, system, m.id, t.id, now=local(MONDAY, 9, i))
+    risk.create_rule(sqlite_db, system, risk.RiskRuleDraft(name="太快", metric="points", window_minutes=60,
+                                                           threshold=20, block_redeem=True))
+    assert cli.main(["--db", sqlite_db.url, "reviews", "list"]) == 0
+    assert capsys.readouterr().out.strip().endswith("0 case(s)")
+    assert cli.main(["--db", sqlite_db.url, "risk", "scan"]) == 0  # the real clock: the claims are in the future
+    assert "0 case(s) opened" in capsys.readouterr().out
+    with sqlite_db.write() as session:
+        member = ledger.lock_member(session, m.id)
+        risk.evaluate(session, system, member, local(MONDAY, 9, 30))
+    assert cli.main(["--db", sqlite_db.url, "tasks", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "任务0" in out and "3 task(s)" in out
+    assert cli.main(["--db", sqlite_db.url, "reviews", "list", "--status", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "刷分的人" in out and "earning_velocity" in out and "[blocks redeeming]" in out and "1 case(s)" in out
