@@ -3,9 +3,10 @@
 A wheel prize is not a redemption (nothing was paid for it), so it has its
 own voucher table with the same code format as the mall's vouchers
 (``vouchers.new_code``: typeable, with a check character, printable as a QR
-code) and a code never used by either table. A write-off locks the voucher
-row and its primary key is the code, so two tills cannot both hand over the
-same prize.
+code) and a code never used by either table. It is written off by the same
+code path as a mall voucher (``vouchers.write_off_once``): the voucher row
+is locked and the write-off's primary key is the code, so two tills cannot
+both hand over the same prize.
 """
 from __future__ import annotations
 
@@ -14,16 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit
 from .clock import business_day, utc_now, zone
 from .db import Database
 from .errors import Conflict, NotFound
 from .models import CatalogItem, Member, PrizeVoucher, PrizeVoucherWriteOff, Store, Voucher, WheelDraw, WheelSegment
 from .staff import Actor, Permission, require
-from .vouchers import display_code, new_code, normalise_code
+from .vouchers import display_code, new_code, normalise_code, write_off_once
 
 
 @dataclass(frozen=True)
@@ -100,27 +99,14 @@ def prizes_for(db: Database, actor: Actor, member_id: uuid.UUID, *, limit: int =
 
 
 def write_off(db: Database, actor: Actor, typed: str) -> PrizeView:
-    """Hand a prize over at the counter: once only, never when expired."""
-    require(actor, Permission.VOUCHER_WRITE_OFF)
-    code = normalise_code(typed)
-    now = utc_now()
-    today = business_day(now, actor.store_tz)
-    try:
-        with db.write() as session:
-            if session.get(PrizeVoucher, code, with_for_update=True) is None:
-                raise NotFound("No prize with the code {code}; check it and type it again.", code=display_code(code))
-            view = prize_view(session, code, today)
-            _refuse_unless_valid(view, actor.store_tz)
-            session.add(PrizeVoucherWriteOff(voucher_code=code, staff_id=actor.staff_id, store_id=actor.store_id,
-                                             occurred_at=now))
-            session.flush()
-            audit.record(session, actor, "prize.write_off", "prize", code, {"state": view.state},
-                         {"state": "written_off"}, now)
-            return prize_view(session, code, today)
-    except IntegrityError:
-        with db.read() as session:
-            _refuse_unless_valid(prize_view(session, code, today), actor.store_tz)
-        raise
+    """Hand a prize over at the counter: once only, never when expired (``vouchers.write_off_once``)."""
+    return write_off_once(
+        db, actor, typed, voucher=PrizeVoucher, view=prize_view, refuse=_refuse_unless_valid,
+        fact=lambda code, now: PrizeVoucherWriteOff(voucher_code=code, staff_id=actor.staff_id,
+                                                    store_id=actor.store_id, occurred_at=now),
+        not_found=lambda code: NotFound("No prize with the code {code}; check it and type it again.",
+                                        code=display_code(code)),
+        action="prize.write_off", entity="prize")
 
 
 def _refuse_unless_valid(view: PrizeView, tz_name: str) -> None:

@@ -15,8 +15,10 @@ import io
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 import segno
 from sqlalchemy import select
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .clock import business_day, utc_now, zone
 from .db import Database
-from .errors import Conflict, NotFound, ValidationError
+from .errors import Conflict, DomainError, NotFound, ValidationError
 from .models import CatalogItem, Member, Redemption, RedemptionCancellation, Store, Voucher, VoucherWriteOff
 from .staff import Actor, Permission, require
 
@@ -127,28 +129,48 @@ def look_up(db: Database, actor: Actor, typed: str) -> VoucherView:
 
 def write_off(db: Database, actor: Actor, typed: str) -> VoucherView:
     """Redeem a voucher at the counter: once only, never when cancelled or expired."""
+    return write_off_once(
+        db, actor, typed, voucher=Voucher, view=voucher_view, refuse=_refuse_unless_valid,
+        fact=lambda code, now: VoucherWriteOff(voucher_code=code, staff_id=actor.staff_id, store_id=actor.store_id,
+                                               occurred_at=now),
+        not_found=lambda code: NotFound("No voucher with the code {code}; check it and type it again.",
+                                        code=display_code(code)),
+        action="voucher.write_off", entity="voucher")
+
+
+V = TypeVar("V")
+
+
+def write_off_once(db: Database, actor: Actor, typed: str, *, voucher: type[Any],
+                   view: Callable[[Session, str, date], V], refuse: Callable[[V, str], None],
+                   fact: Callable[[str, datetime], Any], not_found: Callable[[str], DomainError], action: str,
+                   entity: str) -> V:
+    """The one write-off path for every kind of code (mall vouchers, wheel prizes).
+
+    The typed code is normalised, the voucher row (primary key: the code) is
+    locked, so a second write-off or a cancellation of the same voucher waits
+    here and then sees what this one did; ``refuse`` says why it cannot be
+    used (already used, cancelled, expired); the write-off row, whose primary
+    key is the code, makes a second one fail even if a check were wrong.
+    """
     require(actor, Permission.VOUCHER_WRITE_OFF)
     code = normalise_code(typed)
     now = utc_now()
     today = business_day(now, actor.store_tz)
     try:
         with db.write() as session:
-            # Locked first: a second write-off or a cancellation of the same
-            # voucher waits here, then sees what this one did.
-            if session.get(Voucher, code, with_for_update=True) is None:
-                raise NotFound("No voucher with the code {code}; check it and type it again.",
-                               code=display_code(code))
-            view = voucher_view(session, code, today)
-            _refuse_unless_valid(view, actor.store_tz)
-            session.add(VoucherWriteOff(voucher_code=code, staff_id=actor.staff_id, store_id=actor.store_id,
-                                        occurred_at=now))
+            if session.get(voucher, code, with_for_update=True) is None:
+                raise not_found(code)
+            before = view(session, code, today)
+            refuse(before, actor.store_tz)
+            session.add(fact(code, now))
             session.flush()
-            audit.record(session, actor, "voucher.write_off", "voucher", code, {"state": view.state},
+            audit.record(session, actor, action, entity, code, {"state": getattr(before, "state")},
                          {"state": "written_off"}, now)
-            return voucher_view(session, code, today)
+            return view(session, code, today)
     except IntegrityError:
         with db.read() as session:
-            _refuse_unless_valid(voucher_view(session, code, today), actor.store_tz)
+            refuse(view(session, code, today), actor.store_tz)
         raise
 
 
