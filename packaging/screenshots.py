@@ -51,6 +51,26 @@ def member_phone(db: Database, tier_code: str) -> str:
                                .where(Tier.code == tier_code, Member.balance > 1500).limit(1)).one()
 
 
+def flag_for_review(db: Database) -> None:
+    """An abuse rule and a sign-in that breaks it, so the review queue has a case to show."""
+    from pointsmall import risk, signin
+    from pointsmall.errors import DomainError
+    from pointsmall.models import Member
+    from pointsmall.risk import RiskRuleDraft
+    from sqlalchemy import select
+
+    risk.create_rule(db, staff.authenticate(db, "ops", "123456"), RiskRuleDraft("签到过快", "points", 60, 4))
+    cashier = staff.authenticate(db, "cashier", "123456")
+    with db.read() as session:
+        candidates = session.scalars(select(Member.id).order_by(Member.id.desc()).limit(50)).all()
+    for member_id in candidates:
+        try:
+            signin.sign_in(db, cashier, member_id)
+        except DomainError:  # signed in already today (the demo's sign-ins), or not active
+            continue
+        return
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -64,6 +84,7 @@ def main() -> int:
         demo.generate_demo(db, 400, seed=7)
         worker = Worker(db)
         phone = member_phone(db, "silver")
+        flag_for_review(db)
         for language in ("zh_CN", "en"):
             suffix = "zh" if language == "zh_CN" else "en"
             i18n.install_language(language)
@@ -74,8 +95,8 @@ def main() -> int:
             shoot(login, args.out / f"login-{suffix}.png")
             login.close()
             for username, secret, pages in (("cashier", "123456", ("counter", "mall")),
-                                            ("manager", "123456", ("members",)),
-                                            ("ops", "123456", ("catalog", "settings"))):
+                                            ("manager", "123456", ("members", "review")),
+                                            ("ops", "123456", ("catalog", "games-setup", "settings"))):
                 actor = staff.authenticate(db, username, secret)
                 window = build_main_window(db, worker, actor, language)
                 window.resize(1280, 800)
@@ -93,6 +114,18 @@ def main() -> int:
                         settle(loop, 0.6)
                     settle(loop, 1.2)
                     shoot(window, args.out / f"{page}-{suffix}.png")
+                    if page == "games-setup" and window.games_setup is not None:
+                        wheels = window.games_setup.wheels
+                        window.games_setup.show_tab(wheels)
+                        settle(loop, 0.8)
+                        shoot(window, args.out / f"wheels-{suffix}.png")
+                        if wheels.table.rowCount():
+                            wheels.table.selectRow(0)
+                            editor = wheels.open_editor(wheels.selected())
+                            if editor is not None:
+                                settle(loop, 0.6)
+                                shoot(editor, args.out / f"wheel-editor-{suffix}.png")
+                                editor.close()
                 window.close()
         worker.shutdown()
         db.dispose()

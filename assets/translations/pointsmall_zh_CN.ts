@@ -3452,6 +3452,10 @@ What did you check?</source>
         <translation>余额</translation>
     </message>
     <message>
+        <source>{name}: {value}</source>
+        <translation>{name}：{value}</translation>
+    </message>
+    <message>
         <source>Review queue</source>
         <translation>审核队列</translation>
     </message>

@@ -8,7 +8,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QColorDialog, QLineEdit, QPushButton
 
-from pointsmall import risk, signin, tasks, wheel, wheel_setup
+from pointsmall import catalog, risk, signin, tasks, wheel, wheel_setup
+from pointsmall.catalog import ItemDraft
 from pointsmall.db import Database
 from pointsmall.staff import Role
 from tests.conftest import make_actor
@@ -369,3 +370,29 @@ def test_operator_adds_an_abuse_rule_in_plain_words(qtbot, operator_ctx, ui_db):
     click(qtbot, tab.edit_button)  # the editor shows the window in the unit it was typed in
     assert tab.editor is not None and tab.editor is not dialog
     assert tab.editor.window_edit.text() == "2" and tab.editor.unit.currentData() == 24 * 60
+
+
+def test_an_item_prize_stays_chosen_when_a_wheel_is_edited(qtbot, operator_ctx, ui_db):
+    """The item combo once lost its choice on reopening (ids compared as objects): the prize became "choose"."""
+    bag = catalog.save_item(ui_db, operator_ctx.actor, ItemDraft(sku="BAG-01", name="环保购物袋", category="生活",
+                                                                 price_points=150))
+    dialog_page = open_page(qtbot, operator_ctx)
+    dialog = open_new_wheel(qtbot, dialog_page)
+    type_text(qtbot, dialog.name, "商品转盘")
+    row = dialog.segments.rows[3]
+    row.kind.setCurrentIndex(row.kind.findData("item"))
+    retype(qtbot, row.value, "")
+    retype(qtbot, row.label, "")
+    row.item.setCurrentIndex(row.item.findData(str(bag.id)))
+    assert row.label.text() == "环保购物袋"  # an empty label takes the item's name
+    assert row.value.text() == "150"  # what the mall asks for it, as a first guess of its cost
+    with qtbot.waitSignal(dialog.saved, timeout=WAIT) as saved:
+        click(qtbot, dialog.ok)
+    view = saved.args[0]
+    assert view.segments[3].item_id == bag.id and view.segments[3].item_name == "环保购物袋"
+    qtbot.waitUntil(lambda: dialog_page.wheels.table.rowCount() == 1, timeout=WAIT)
+    dialog_page.wheels.table.selectRow(0)
+    editor = dialog_page.wheels.open_editor(dialog_page.wheels.selected())
+    assert editor is not None
+    assert editor.segments.rows[3].item.currentText() == "环保购物袋 (BAG-01)"
+    assert editor.read()[0].segments[3].item_id == bag.id

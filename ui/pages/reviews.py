@@ -98,7 +98,8 @@ def detail_lines(details: dict[str, Any]) -> list[str]:
     for key, value in details.items():
         shown = metric_text(str(value)) if key == "metric" else (
             ", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
-        lines.append(f"{names.get(key, key.replace('_', ' ').capitalize())}: {shown}")
+        lines.append(QCoreApplication.translate("ReviewsPage", "{name}: {value}").format(
+            name=names.get(key, key.replace("_", " ").capitalize()), value=shown))
     return lines
 
 
@@ -172,7 +173,7 @@ class ReviewsPage(QWidget):
         layout.setContentsMargins(16, 16, 16, 16)
         layout.setSpacing(16)
         layout.addLayout(left, 1)
-        self.detail.setFixedWidth(430)
+        self.detail.setFixedWidth(400)
         layout.addWidget(self.detail)
 
     def nav_label(self) -> str:
@@ -252,6 +253,8 @@ class ReviewsPage(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(case.id))
                 if column == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column in (2, 3):
+                    item.setToolTip(text)
                 if case.status != "open":
                     item.setForeground(QBrush(GREY))
                 self.table.setItem(r, column, item)
@@ -403,8 +406,6 @@ class CaseDetail(QWidget):
         for r, e in enumerate(row.earnings):
             when = i18n.moment(e.occurred_at) if e.occurred_at is not None else "—"
             what = earning_text(e.entry_kind) if e.entry_kind else f"{e.ref_kind} {e.ref_id[:8]}"
-            if e.reference:
-                what += f" · {e.reference}"
             points = QTableWidgetItem(i18n.points(e.points) if e.points else "—")
             points.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.earnings.setItem(r, 0, QTableWidgetItem(when))

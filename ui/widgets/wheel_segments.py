@@ -10,6 +10,8 @@ expected-cost panel follows the typing.
 """
 from __future__ import annotations
 
+import uuid
+
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QColorDialog, QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -109,7 +111,7 @@ class SegmentRow(QObject):
         self.item.clear()
         self.item.addItem(self.tr("Choose an item…"), None)
         for item in items:
-            self.item.addItem(f"{item.name} ({item.sku})", item.id)
+            self.item.addItem(f"{item.name} ({item.sku})", str(item.id))  # text: QVariant compares it by value
         self.item.setCurrentIndex(max(0, self.item.findData(current)))
         self.item.blockSignals(False)
 
@@ -143,7 +145,7 @@ class SegmentRow(QObject):
         self.owner.edited()
 
     def _item_changed(self) -> None:
-        item = next((i for i in self.owner.items if i.id == self.item.currentData()), None)
+        item = next((i for i in self.owner.items if str(i.id) == self.item.currentData()), None)
         if item is not None and not self.value.text().strip():
             self.value.set_number(item.price_points)  # a fair first guess: what the mall asks for it
         if item is not None and not self.label.text().strip():
@@ -161,7 +163,7 @@ class SegmentRow(QObject):
         self.kind.blockSignals(False)
         self.points.set_number(seg.points or None)
         self.item.blockSignals(True)
-        self.item.setCurrentIndex(max(0, self.item.findData(seg.item_id)))
+        self.item.setCurrentIndex(max(0, self.item.findData(str(seg.item_id)) if seg.item_id else 0))
         self.item.blockSignals(False)
         self.face.set_fen(seg.face_value_fen)
         self.days.set_number(seg.validity_days)
@@ -184,7 +186,8 @@ class SegmentRow(QObject):
             if kind in (PrizeKind.ITEM.value, PrizeKind.COUPON.value) else 0
         face = problems.fen(f"face_value {key}", self.face, None) if kind == PrizeKind.COUPON.value else None
         days = problems.whole(f"validity_days {key}", self.days, None) if kind == PrizeKind.COUPON.value else None
-        item_id = self.item.currentData() if kind == PrizeKind.ITEM.value else None
+        chosen = self.item.currentData() if kind == PrizeKind.ITEM.value else None
+        item_id = uuid.UUID(chosen) if chosen else None
         return SegmentDraft(self.label.text(), self.colour_value, weight, kind, points or 0, item_id, face, days,
                             value or 0, stock)
 
