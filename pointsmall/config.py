@@ -32,7 +32,7 @@ import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from .db import default_url, resolve_url
+from .db import Database, default_url, resolve_url
 from .errors import DomainError
 
 CONFIG_ENV = "POINTSMALL_CONFIG"
@@ -158,6 +158,23 @@ def replica_url() -> str:
     data = Path(platformdirs.user_data_dir("pointsmall", appauthor=False))
     data.mkdir(parents=True, exist_ok=True)
     return f"sqlite+pysqlite:///{data / REPLICA_FILE}"
+
+
+def open_database(deployment: Deployment) -> Database:
+    """The database this desktop works on, ready for use.
+
+    Standalone and the store's replica are migrated (an SQLite file backed up
+    first) and given their defaults. The chain's shared database is used as
+    it is, after the connection test: a till never migrates the schema every
+    other till is using (HQ runs ``pointsmall db upgrade`` once per release).
+    """
+    from . import bootstrap
+
+    url = deployment.database_url()
+    if deployment.mode is Mode.ONLINE:
+        check_connection(url)
+        return Database.open(url)
+    return bootstrap.prepare(url)
 
 
 # -- the file -------------------------------------------------------------------

@@ -14,7 +14,7 @@ import qasync
 from PySide6.QtCore import QDir, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from pointsmall import bootstrap, config, staff
+from pointsmall import config, staff
 from pointsmall.db import Database
 from pointsmall.staff import Actor
 
@@ -111,7 +111,7 @@ def run(url: str | None, language: str | None = None, *, mode: str | None = None
     deployment: config.Deployment | None = None
     try:
         deployment = config.load(mode=mode, chain=chain, store=store, db=url)
-        db = bootstrap.prepare(deployment.database_url())
+        db = config.open_database(deployment)
     except Exception as exc:
         if deployment is not None:  # HQ unreachable, wrong password...: said in a store manager's words
             exc = config.explain_connection_error(exc, deployment.database_url())

@@ -5,10 +5,12 @@ import os
 import socket
 import tomllib
 import uuid
+from importlib import resources
 from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 from pointsmall import bootstrap, config
 from pointsmall.config import (ChainDatabaseMissing, ChainLoginFailed, ChainSchemaMismatch, ChainUnreachable,
@@ -207,9 +209,6 @@ def test_schema_empty_too_old_and_too_new(empty_pg: str) -> None:
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeedbeef'")
         with pytest.raises(ChainSchemaMismatch, match="newer than this app"):
             config.check_connection(empty_pg)
-        from alembic.script import ScriptDirectory
-        from importlib import resources
-
         script = ScriptDirectory(str(resources.files("pointsmall") / "migrations"))
         older = script.get_revision(head).down_revision
         with db.write_engine.begin() as conn:
@@ -240,3 +239,30 @@ def test_the_command_line_follows_the_mode(tmp_path: Path, monkeypatch: pytest.M
     config.save(Deployment(Mode.STANDALONE, db=f"sqlite:///{tmp_path / 'saved.db'}"))
     assert cli.main(["check"]) == cli.EXIT_OK
     assert (tmp_path / "saved.db").exists()
+
+
+@pg
+def test_an_online_till_uses_hqs_database_as_it_is(empty_pg: str, tmp_path: Path) -> None:
+    with pytest.raises(ChainSchemaMismatch, match="is empty"):
+        config.open_database(Deployment(Mode.ONLINE, empty_pg))
+    db = bootstrap.prepare(empty_pg)  # HQ migrates once per release
+    head = db.head_revision()
+    older = ScriptDirectory(str(resources.files("pointsmall") / "migrations")).get_revision(head).down_revision
+    with db.write_engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{older}'")
+    with pytest.raises(ChainSchemaMismatch, match="older than this app"):
+        config.open_database(Deployment(Mode.ONLINE, empty_pg))
+    assert db.current_revision() == older  # the till did not migrate the chain under everyone else
+    with db.write_engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{head}'")
+    db.dispose()
+    till = config.open_database(Deployment(Mode.ONLINE, empty_pg))
+    try:
+        assert till.dialect == "postgresql" and till.current_revision() == head
+    finally:
+        till.dispose()
+    local = config.open_database(Deployment(Mode.STANDALONE, db=f"sqlite:///{tmp_path / 'shop.db'}"))
+    try:
+        assert local.current_revision() == head  # a standalone file is migrated at start
+    finally:
+        local.dispose()
