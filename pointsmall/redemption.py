@@ -1,12 +1,13 @@
 """Redeeming catalog items for points, and cancelling a redemption.
 
-A redemption is one transaction. With the member row and then the item row
-locked (the same order everywhere, so two transactions never deadlock), it
-checks the member, the item's window, tier, limits and stock and the
-balance, debits the points through the lots (soonest-expiring first),
-takes the stock, and records the redemption and its voucher. Two cashiers
-taking the last item or the same points at once: one waits for the other's
-locks and then sees the new stock and balance, so exactly one succeeds.
+A redemption is one transaction. With the member row locked, it checks the
+member, the item's window, tier, limits and stock and the balance, debits
+the points through the lots (soonest-expiring first), takes the stock by a
+conditional UPDATE of the item row (which locks it: member first, then item,
+the same order everywhere, so two transactions never deadlock), and records
+the redemption and its voucher. Two cashiers taking the last item or the
+same points at once: one waits for the other's lock and then sees the new
+stock and balance, so exactly one succeeds.
 
 Every refusal says why in words a member understands.
 """
@@ -17,7 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, ledger, reviews, tiers
@@ -118,18 +120,6 @@ def _taken(session: Session, member_id: uuid.UUID, item_ids: list[uuid.UUID] | N
     return defaultdict(int, {item: int(n) for item, n in session.execute(query).all()})
 
 
-def _taken_of_item(session: Session, member_id: uuid.UUID, item_id: uuid.UUID, day: date) -> tuple[int, int]:
-    """Pieces of one item a member redeemed and did not cancel: on ``day``, and in total (one query)."""
-    today, total = session.execute(
-        select(func.coalesce(func.sum(case((Redemption.business_day == day, Redemption.quantity), else_=0)), 0),
-               func.coalesce(func.sum(Redemption.quantity), 0))
-        .outerjoin(RedemptionCancellation, RedemptionCancellation.redemption_id == Redemption.id)
-        .where(Redemption.member_id == member_id, Redemption.item_id == item_id,
-               RedemptionCancellation.redemption_id.is_(None))
-    ).one()
-    return int(today), int(total)
-
-
 def _refusal(member: Member, item: ItemView, quantity: int, tier_rank: int, ladder: list[tiers.TierView],
              today_taken: int, total_taken: int, now: datetime, tz_name: str) -> Refusal | None:
     if member.status != "active":
@@ -216,6 +206,39 @@ def quantity_limit(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uu
         return max(0, min(caps))
 
 
+# The statements of a redemption, built once. The item is read with what the member already took
+# of it (one statement); stock moves by a conditional UPDATE that takes the item's row lock and
+# never lets stock go below zero (``catalog.move_stock``'s rule), and RETURNING gives the new stock
+# and stock-entry number; the facts are plain INSERTs. Run through ``session.execute``, so session
+# hooks see every row written.
+_ITEMS, _REDEMPTIONS, _CANCELLED = CatalogItem.__table__, Redemption.__table__, RedemptionCancellation.__table__
+_NOT_CANCELLED = (_REDEMPTIONS.outerjoin(_CANCELLED, _CANCELLED.c.redemption_id == _REDEMPTIONS.c.id))
+
+
+def _taken_query(*extra):  # type: ignore[no-untyped-def]
+    return (select(func.coalesce(func.sum(_REDEMPTIONS.c.quantity), 0)).select_from(_NOT_CANCELLED)
+            .where(_REDEMPTIONS.c.member_id == bindparam("member"), _REDEMPTIONS.c.item_id == bindparam("item"),
+                   _CANCELLED.c.redemption_id.is_(None), *extra).scalar_subquery())
+
+
+_ITEM_VIEW_COLUMNS = tuple(_ITEMS.c[name] for name in (
+    "id", "sku", "name", "description", "category", "kind", "price_points", "cash_fen", "face_value_fen",
+    "validity_days", "unlimited", "stock", "per_order_limit", "daily_limit", "member_limit", "min_tier_rank",
+    "available_from", "available_until", "active", "image_id"))
+_ITEM_AND_TAKEN = select(*_ITEM_VIEW_COLUMNS,
+                         _taken_query(_REDEMPTIONS.c.business_day == bindparam("day")).label("taken_today"),
+                         _taken_query().label("taken_total")) \
+    .where(_ITEMS.c.id == bindparam("item"))
+_TAKE_STOCK = update(_ITEMS).where(_ITEMS.c.id == bindparam("item"), _ITEMS.c.stock >= bindparam("quantity")) \
+    .values(stock=_ITEMS.c.stock - bindparam("quantity"), last_stock_seq=_ITEMS.c.last_stock_seq + 1) \
+    .returning(_ITEMS.c.stock, _ITEMS.c.last_stock_seq)
+_STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item"))
+_INSERT_REDEMPTION = insert(_REDEMPTIONS)
+_INSERT_STOCK_ENTRY = insert(StockEntry.__table__)
+_INSERT_VOUCHER = insert(Voucher.__table__)
+_BY_REQUEST = select(Redemption).where(Redemption.request_id == bindparam("request"))
+
+
 def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UUID, quantity: int = 1,
            request_id: str | None = None) -> RedemptionResult:
     require(actor, Permission.REDEEM)
@@ -223,6 +246,17 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
         raise ValidationError("Redeem 1 to 999 pieces at a time.", field="quantity")
     if request_id is not None and not 1 <= len(request_id) <= MAX_REQUEST_ID:
         raise ValidationError("A request id has 1 to {n} characters.", field="request_id", n=MAX_REQUEST_ID)
+    try:
+        return _redeem(db, actor, member_id, item_id, quantity, request_id)
+    except IntegrityError:
+        # The voucher code was drawn at random without asking whether it is taken (one statement
+        # fewer: a clash is about one in 10^16), or the same request id came from two tills at
+        # once. Nothing was written; the second attempt draws a new code, or finds the request.
+        return _redeem(db, actor, member_id, item_id, quantity, request_id)
+
+
+def _redeem(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uuid.UUID, quantity: int,
+            request_id: str | None) -> RedemptionResult:
     now = utc_now()
     day = business_day(now, actor.store_tz)
     with db.write() as session:
@@ -231,58 +265,65 @@ def redeem(db: Database, actor: Actor, *, member_id: uuid.UUID, item_id: uuid.UU
             # Looked up under the member's lock: a retry racing the first
             # attempt waits for it and then finds it (on PostgreSQL each
             # statement sees what committed before it).
-            done = session.scalars(select(Redemption).where(Redemption.request_id == request_id)).one_or_none()
+            done = session.execute(_BY_REQUEST, {"request": request_id}).scalar_one_or_none()
             if done is not None:
                 if done.member_id != member_id or done.item_id != item_id or done.quantity != quantity:
                     raise Conflict("This redemption request was already used for another item.")
                 return _result(session, done, repeated=True)
         reviews.refuse_if_blocked(session, member.id)  # flagged earnings under review (one indexed read)
-        item = session.get(CatalogItem, item_id, populate_existing=True)
-        if item is None:
+        row = session.execute(_ITEM_AND_TAKEN, {"item": item_id, "member": member.id, "day": day}).first()
+        if row is None:
             raise NotFound("No such catalog item.")
-        if not item.unlimited:
-            # Stock will move: lock the row and read it again, so cashiers taking the last pieces
-            # queue here. An unlimited item is only read: cashiers on it need not wait for each other.
-            session.refresh(item, with_for_update=True)
+        item = ItemView(*row[:len(_ITEM_VIEW_COLUMNS)], None)
         # The tier ladder is read only for an item that asks for a minimum tier (few do).
         ladder = tiers.list_tiers(session) if item.min_tier_rank else []
         rank = tiers.effective_tier(member, ladder, day).rank if ladder else 0
-        today, total = _taken_of_item(session, member.id, item.id, day)
-        refusal = _refusal(member, item_view(item), quantity, rank, ladder, today, total, now, actor.store_tz)
+        refusal = _refusal(member, item, quantity, rank, ladder, int(row.taken_today), int(row.taken_total), now,
+                           actor.store_tz)
         if refusal is not None:
             raise refusal
         points = item.price_points * quantity
         redemption_id = new_id()
         entry = ledger.post(session, member, actor, kind=EntryKind.REDEEM, points=-points, now=now,
-                            reference=item.sku, note=f"{item.name} × {quantity}")
-        redemption = Redemption(id=redemption_id, member_id=member.id, item_id=item.id, quantity=quantity,
-                                points=points, cash_fen=item.cash_fen * quantity, entry_id=entry.id,
-                                request_id=request_id, staff_id=actor.staff_id, store_id=actor.store_id,
-                                occurred_at=now, business_day=day)
-        session.add(redemption)
-        session.flush()
-        if not item.unlimited:
-            move_stock(session, item, actor, StockKind.REDEMPTION, -quantity, now, redemption_id=redemption_id)
+                            reference=item.sku, note=f"{item.name} × {quantity}", day=day)
+        session.execute(_INSERT_REDEMPTION, {
+            "id": redemption_id, "member_id": member.id, "item_id": item.id, "quantity": quantity, "points": points,
+            "cash_fen": item.cash_fen * quantity, "entry_id": entry.id, "request_id": request_id,
+            "staff_id": actor.staff_id, "store_id": actor.store_id, "occurred_at": now, "business_day": day})
+        stock_left = None if item.unlimited else _take_stock(session, actor, item, quantity, redemption_id, now)
         coupon = item.kind == ItemKind.COUPON.value and item.validity_days
         expires = day + timedelta(days=item.validity_days - 1) if coupon else None  # type: ignore[operator]
-        voucher = Voucher(code=_unused_code(session), redemption_id=redemption_id, kind=item.kind,
-                          face_value_fen=item.face_value_fen, expires_on=expires, issued_at=now)
-        session.add(voucher)
-        session.flush()
-        result = _result(session, redemption, voucher, repeated=False)
-        # Last: the store's audit head stays locked until the commit, and every write in the
-        # store waits for it, so nothing else happens while it is held.
+        code = new_code()
+        session.execute(_INSERT_VOUCHER, {"code": code, "redemption_id": redemption_id, "kind": item.kind,
+                                          "face_value_fen": item.face_value_fen, "expires_on": expires,
+                                          "issued_at": now})
+        # Last: the actor's audit head stays locked until the commit.
         audit.record(session, actor, "mall.redeem", "member", member.id, {"balance": member.balance + points},
                      {"balance": member.balance, "item": item.sku, "quantity": quantity, "points": points,
-                      "voucher": voucher.code}, now)
-        return result
+                      "voucher": code}, now)
+        return RedemptionResult(redemption_id, code, display_code(code), expires, item.name, item.kind, quantity,
+                                points, item.cash_fen * quantity, member.balance, stock_left, member.name, now,
+                                False)
 
 
-def _unused_code(session: Session) -> str:
-    while True:
-        code = new_code()
-        if session.get(Voucher, code) is None:
-            return code
+def _take_stock(session: Session, actor: Actor, item: ItemView, quantity: int, redemption_id: uuid.UUID,
+                now: datetime) -> int:
+    """Take ``quantity`` from a limited item and append its stock entry; return the stock left.
+
+    The UPDATE is the check: it changes the row only while enough is on hand, after any other
+    till's redemption of the item has committed (it waits for that row lock on PostgreSQL), so
+    two tills taking the last piece cannot both succeed.
+    """
+    taken = session.execute(_TAKE_STOCK, {"item": item.id, "quantity": quantity}).first()
+    if taken is None:
+        stock = int(session.execute(_STOCK_NOW, {"item": item.id}).scalar_one())
+        raise Refusal("Out of stock.") if stock == 0 else Refusal("Only {n} left.", n=stock)
+    stock, seq = taken
+    session.execute(_INSERT_STOCK_ENTRY, {
+        "id": new_id(), "item_id": item.id, "seq": seq, "kind": StockKind.REDEMPTION.value, "quantity": -quantity,
+        "stock_after": stock, "reason": "", "redemption_id": redemption_id, "staff_id": actor.staff_id,
+        "store_id": actor.store_id, "occurred_at": now})
+    return int(stock)
 
 
 def _result(session: Session, r: Redemption, voucher: Voucher | None = None, *, repeated: bool) -> RedemptionResult:
