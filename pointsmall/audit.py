@@ -61,14 +61,22 @@ def _record_digest(prev_hash: str, rec: AuditRecord) -> str:
 
 
 # Plain statements on the tables, built once: every change in the app appends a record, so the
-# append is three indexed statements (lock the head, insert the record, move the head) with no
-# ORM objects or unit-of-work flush. Run through ``session.execute`` so session hooks see them.
+# append is two or three indexed statements with no ORM objects or unit-of-work flush. Run
+# through ``session.execute`` so session hooks see them.
 _HEADS = AuditHead.__table__
 _LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.staff_id == bindparam("staff")).with_for_update()
 _NEW_HEAD = insert(_HEADS)
 _INSERT_RECORD = insert(AuditRecord.__table__)
-_MOVE_HEAD = update(_HEADS).where(_HEADS.c.staff_id == bindparam("staff"), _HEADS.c.seq == bindparam("prev_seq")) \
+# Moves the head only from the exact (seq, hash) the new record was chained to: a compare-and-set
+# that takes the head's row lock, so no two records ever follow the same predecessor.
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.staff_id == bindparam("staff"), _HEADS.c.seq == bindparam("prev_seq"),
+                                  _HEADS.c.hash == bindparam("prev_hash")) \
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+# The head each account's chain had after this process last appended to it. Only a guess: the
+# compare-and-set above checks it against the row, and when another process (or a rolled-back
+# transaction) moved the head, the head is read under its lock and the record chained to that.
+# A right guess saves reading the head first.
+_last_head: dict[object, tuple[int, str]] = {}
 
 
 def record(session: Session, actor: "Actor", action: str, entity: str, entity_id: object,
@@ -76,25 +84,37 @@ def record(session: Session, actor: "Actor", action: str, entity: str, entity_id
     """Append one record to the actor's chain, in the caller's transaction."""
     if session.new and any(isinstance(obj, AuditHead) for obj in session.new):
         session.flush()  # a chain head made in this transaction (a new account) must be in the table first
-    staff_id = actor.staff_id
-    head = session.execute(_LOCK_HEAD, {"staff": staff_id}).first()
-    if head is None:  # made with the account; this covers accounts from before that
-        session.execute(_NEW_HEAD, {"staff_id": staff_id, "seq": 0, "hash": GENESIS})
-        prev_seq, prev_hash = 0, GENESIS
-    else:
-        prev_seq, prev_hash = head
-    seq, entity_key = prev_seq + 1, str(entity_id)
+    staff_id, store_id, entity_key = actor.staff_id, actor.store_id, str(entity_id)
     before_text, after_text = _canonical(before), _canonical(after)
-    digest = _digest(prev_hash, actor.store_id, seq, now, staff_id, action, entity, entity_key, before_text,
-                     after_text)
+
+    def chain_to(prev_seq: int, prev_hash: str) -> tuple[int, str, int]:
+        seq = prev_seq + 1
+        digest = _digest(prev_hash, store_id, seq, now, staff_id, action, entity, entity_key, before_text,
+                         after_text)
+        moved = session.execute(_MOVE_HEAD, {"staff": staff_id, "prev_seq": prev_seq, "prev_hash": prev_hash,
+                                             "new_seq": seq, "new_hash": digest}).rowcount
+        return seq, digest, moved
+
+    guess = _last_head.get(staff_id)
+    moved = 0
+    if guess is not None:
+        prev_seq, prev_hash = guess
+        seq, digest, moved = chain_to(prev_seq, prev_hash)
+    if moved != 1:
+        head = session.execute(_LOCK_HEAD, {"staff": staff_id}).first()
+        if head is None:  # made with the account; this covers accounts from before that
+            session.execute(_NEW_HEAD, {"staff_id": staff_id, "seq": 0, "hash": GENESIS})
+            prev_seq, prev_hash = 0, GENESIS
+        else:
+            prev_seq, prev_hash = head
+        seq, digest, moved = chain_to(prev_seq, prev_hash)
+        if moved != 1:
+            raise IntegrityViolation(f"the audit chain head of {staff_id} moved while it was locked")
     session.execute(_INSERT_RECORD, {
-        "id": new_id(), "store_id": actor.store_id, "seq": seq, "occurred_at": now, "staff_id": staff_id,
+        "id": new_id(), "store_id": store_id, "seq": seq, "occurred_at": now, "staff_id": staff_id,
         "action": action, "entity": entity, "entity_id": entity_key, "before": before_text, "after": after_text,
         "prev_hash": prev_hash, "hash": digest})
-    moved = session.execute(_MOVE_HEAD, {"staff": staff_id, "prev_seq": prev_seq, "new_seq": seq,
-                                         "new_hash": digest}).rowcount
-    if moved != 1:
-        raise IntegrityViolation(f"the audit chain head of {staff_id} moved while it was locked")
+    _last_head[staff_id] = (seq, digest)
 
 
 @dataclass(frozen=True)
