@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from . import signin, wheel_setup
 from .clock import business_day, utc_now, zone
+from .demo_tasks import create_demo_tasks
 from .db import Database
 from .errors import Conflict, InsufficientPoints
 from .models import CatalogItem, Member, PointEntry, Staff, Wheel
@@ -101,6 +102,7 @@ def create_demo_games(db: Database, system: Actor, seed: int) -> DemoGames:
                                     Member.joined_on <= today - timedelta(days=HISTORY_DAYS + 1))
             .order_by(Member.card_code).limit(SIGNIN_MEMBERS)))
     view = None if exists else wheel_setup.save_wheel(db, operator, demo_wheel(db, cashier.store_tz, today))
+    create_demo_tasks(db, operator)  # before the history: a sign-in is a visit, and the visit task pays
     rng = random.Random(f"games-{seed}")
     signed = made_up = 0
     for member_id in chosen:

@@ -337,3 +337,17 @@ def test_check_finds_a_reward_past_the_limit_it_was_paid_under(db, system) -> No
         session.execute(update(TaskClaim).where(TaskClaim.member_id == m.id).values(times=0))
     report = check.run_check(db)
     assert any("past the limit" in p for p in report.problems), report.problems
+
+
+def test_the_demo_sets_up_tasks_and_rules_and_its_sign_ins_are_visits(sqlite_db) -> None:
+    from pointsmall import demo, demo_tasks, risk, staff
+
+    demo.generate_demo(sqlite_db, 60, seed=2)
+    with sqlite_db.read() as session:
+        system = staff.system_actor(session)
+        visits = session.scalar(select(func.count()).select_from(TaskClaim).where(TaskClaim.source == "signin"))
+    assert [t.name for t in tasks.list_tasks(sqlite_db, system)] == [row[0] for row in demo_tasks.TASKS]
+    assert len(risk.list_rules(sqlite_db, system)) == len(demo_tasks.RULES)
+    assert visits and visits > 0
+    assert demo_tasks.create_demo_tasks(sqlite_db, system) == demo_tasks.DemoTasks(0, 0)  # not twice
+    assert_clean(sqlite_db)
