@@ -5400,6 +5400,10 @@ What did you check?</source>
         <translation>抽奖次数</translation>
     </message>
     <message>
+        <source>Runs</source>
+        <translation>开放时间</translation>
+    </message>
+    <message>
         <source>Budget spent</source>
         <translation>已用预算</translation>
     </message>

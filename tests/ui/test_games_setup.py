@@ -396,3 +396,12 @@ def test_an_item_prize_stays_chosen_when_a_wheel_is_edited(qtbot, operator_ctx, 
     assert editor is not None
     assert editor.segments.rows[3].item.currentText() == "环保购物袋 (BAG-01)"
     assert editor.read()[0].segments[3].item_id == bag.id
+
+
+def test_unsaved_schedule_edits_survive_another_games_change(qtbot, operator_ctx, ui_db):
+    page = open_page(qtbot, operator_ctx)
+    editor = page.signin
+    retype(qtbot, editor.days[6], "50")
+    with qtbot.waitSignal(editor.loaded, timeout=WAIT):
+        operator_ctx.changes.games_changed.emit()  # e.g. a wheel was published meanwhile
+    assert editor.days[6].text() == "50" and "10, 50 points" in editor.preview.text()

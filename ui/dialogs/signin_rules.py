@@ -211,6 +211,9 @@ class SigninRulesEditor(SettingsTab):
 
     def show_data(self, data: ops.SigninSettings) -> None:
         self.tiers = data.tiers
+        if self._touched:  # unsaved edits: another change (a wheel saved...) must not wipe them
+            self.refresh_preview()
+            return
         self.set_rules(data.rules)
 
     def set_rules(self, rules: SigninRules) -> None:

@@ -42,7 +42,7 @@ class WheelsTab(SettingsTab):
         self.listing: ops.WheelListing | None = None
         self.editor: WheelEditorDialog | None = None
         self.table = QTableWidget(0, 6, objectName="wheelTable")
-        self.table.setHorizontalHeaderLabels([self.tr("Wheel"), self.tr("Status"), self.tr("Open"),
+        self.table.setHorizontalHeaderLabels([self.tr("Wheel"), self.tr("Status"), self.tr("Runs"),
                                               self.tr("Spins"), self.tr("Budget spent"), self.tr("Version")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
