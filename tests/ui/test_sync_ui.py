@@ -208,7 +208,7 @@ def runner_parts(qtbot, event_loop) -> Iterator[tuple[ScriptedChain, SyncRunner,
 def test_runner_retries_with_backoff_then_recovers(qtbot, runner_parts, language) -> None:  # type: ignore[no-untyped-def]
     chain, runner, seen = runner_parts
     runner.start()
-    qtbot.waitUntil(lambda: len(chain.calls) >= 5, timeout=10_000)
+    qtbot.waitUntil(lambda: len(runner.delays) >= 5, timeout=10_000)  # five attempts finished and scheduled
     runner.stop()
     assert chain.calls[:5] == ["down", "down", "down", "ok", "down"]
     # waits after failures 1, 2, 3 grow; after the success the normal interval; then the backoff starts over
