@@ -1427,7 +1427,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>This member&apos;s recent points are being reviewed; redeeming and spinning wait until a supervisor has decided.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员近期积分正在审核中，店长处理前不能兑换，也不能抽奖。</translation>
     </message>
     <message>
         <source>The image file is empty.</source>
@@ -1495,83 +1495,83 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>That is not a valid referral code; check it and type it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>邀请码无效，请核对后重新输入。</translation>
     </message>
     <message>
         <source>No member has the referral code {code}; check it and type it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有会员使用邀请码 {code}，请核对后重新输入。</translation>
     </message>
     <message>
         <source>This member was already invited by {name}.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员已由 {name} 邀请过。</translation>
     </message>
     <message>
         <source>A member cannot use their own referral code.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员不能使用自己的邀请码。</translation>
     </message>
     <message>
         <source>Only a member who joined after {name} can use their code.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有在 {name} 之后入会的会员才能使用其邀请码。</translation>
     </message>
     <message>
         <source>A referral code counts only before the member&apos;s first purchase.</source>
-        <translation type="unfinished"></translation>
+        <translation>邀请码只能在会员首次消费之前登记。</translation>
     </message>
     <message>
         <source>Unknown review status: {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>未知的审核状态：{status}</translation>
     </message>
     <message>
         <source>Decide approve, reject or resolve.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择通过、驳回或已处理。</translation>
     </message>
     <message>
         <source>Keep the note under {n} characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>备注请少于 {n} 个字。</translation>
     </message>
     <message>
         <source>This case names no member whose points could be taken back.</source>
-        <translation type="unfinished"></translation>
+        <translation>此案件没有关联会员，无法收回积分。</translation>
     </message>
     <message>
         <source>No such review case.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到该审核案件。</translation>
     </message>
     <message>
         <source>This case was already decided ({status}).</source>
-        <translation type="unfinished"></translation>
+        <translation>此案件已处理（{status}）。</translation>
     </message>
     <message>
         <source>A case of this kind cannot be {decision}.</source>
-        <translation type="unfinished"></translation>
+        <translation>此类案件不能选择“{decision}”。</translation>
     </message>
     <message>
         <source>This case was already decided.</source>
-        <translation type="unfinished"></translation>
+        <translation>此案件已处理。</translation>
     </message>
     <message>
         <source>A rule needs a name of 1 to 64 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>规则名称需为 1 到 64 个字。</translation>
     </message>
     <message>
         <source>A rule watches points, sign-ins or task rewards.</source>
-        <translation type="unfinished"></translation>
+        <translation>规则监控的对象须为积分、签到或任务奖励。</translation>
     </message>
     <message>
         <source>The window is 1 minute to 31 days.</source>
-        <translation type="unfinished"></translation>
+        <translation>时间窗口为 1 分钟到 31 天。</translation>
     </message>
     <message>
         <source>The threshold is a whole number from 1 to 1,000,000.</source>
-        <translation type="unfinished"></translation>
+        <translation>阈值须为 1 到 1,000,000 之间的整数。</translation>
     </message>
     <message>
         <source>Blocking and active are on or off.</source>
-        <translation type="unfinished"></translation>
+        <translation>“禁止兑换”和“启用”只能是开或关。</translation>
     </message>
     <message>
         <source>No such abuse rule.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到该风控规则。</translation>
     </message>
     <message>
         <source>The setting {name} must be a whole number.</source>
@@ -1607,79 +1607,79 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Already done; this task pays {times} time(s) in all.</source>
-        <translation type="unfinished"></translation>
+        <translation>已完成；此任务共可奖励 {times} 次。</translation>
     </message>
     <message>
         <source>This task is switched off.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务已停用。</translation>
     </message>
     <message>
         <source>This task is not running today.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务今天不在活动期内。</translation>
     </message>
     <message>
         <source>This task completes by itself with the member&apos;s first purchase.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务在会员首次消费时自动完成。</translation>
     </message>
     <message>
         <source>This task pays by itself when an invited friend makes a first purchase.</source>
-        <translation type="unfinished"></translation>
+        <translation>受邀好友首次消费时，此任务自动发放奖励。</translation>
     </message>
     <message>
         <source>The profile is not complete yet: add the member&apos;s birthday first.</source>
-        <translation type="unfinished"></translation>
+        <translation>资料尚未完善：请先填写会员生日。</translation>
     </message>
     <message>
         <source>This task counts only in the member&apos;s birthday month.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务仅在会员生日当月有效。</translation>
     </message>
     <message>
         <source>Already done today ({times} a day); come back tomorrow.</source>
-        <translation type="unfinished"></translation>
+        <translation>今天已完成（每天 {times} 次），请明天再来。</translation>
     </message>
     <message>
         <source>Already done this year.</source>
-        <translation type="unfinished"></translation>
+        <translation>今年已完成。</translation>
     </message>
     <message>
         <source>A task needs a name of 1 to 64 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>任务名称需为 1 到 64 个字。</translation>
     </message>
     <message>
         <source>Keep the description under {n} characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>说明请少于 {n} 个字。</translation>
     </message>
     <message>
         <source>Choose what kind of task this is and what completes it.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择任务类型以及完成方式。</translation>
     </message>
     <message>
         <source>A task pays 1 to 100,000 points.</source>
-        <translation type="unfinished"></translation>
+        <translation>任务奖励为 1 到 100,000 积分。</translation>
     </message>
     <message>
         <source>This task can be rewarded only once.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务只能奖励一次。</translation>
     </message>
     <message>
         <source>A task can be rewarded 1 to 100 times.</source>
-        <translation type="unfinished"></translation>
+        <translation>任务可奖励 1 到 100 次。</translation>
     </message>
     <message>
         <source>The last day is before the first day.</source>
-        <translation type="unfinished"></translation>
+        <translation>结束日期早于开始日期。</translation>
     </message>
     <message>
         <source>The order is a whole number and active is on or off.</source>
-        <translation type="unfinished"></translation>
+        <translation>排序须为整数，“启用”只能是开或关。</translation>
     </message>
     <message>
         <source>No such task.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到该任务。</translation>
     </message>
     <message>
         <source>This task has already paid rewards; its kind and trigger stay. Make a new task instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>此任务已发放过奖励，类型和完成方式不能再改。请另建新任务。</translation>
     </message>
     <message>
         <source>That is not a valid voucher code; check it and type it again.</source>
@@ -3116,19 +3116,19 @@ What did you check?</source>
     </message>
     <message>
         <source>record completed tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>登记完成的任务</translation>
     </message>
     <message>
         <source>configure tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>设置任务</translation>
     </message>
     <message>
         <source>configure abuse rules</source>
-        <translation type="unfinished"></translation>
+        <translation>设置风控规则</translation>
     </message>
     <message>
         <source>see the review queue</source>
-        <translation type="unfinished"></translation>
+        <translation>查看审核队列</translation>
     </message>
 </context>
 <context>
@@ -4606,6 +4606,10 @@ What did you check?</source>
     <message>
         <source>Sales and redemptions are sent to HQ in the background.</source>
         <translation>消费和兑换记录会在后台发送到总部。</translation>
+    </message>
+    <message>
+        <source>Click to sync now.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
