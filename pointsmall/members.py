@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from .clock import business_day, utc_now
 from .db import Database
 from .errors import Conflict, NotFound, ValidationError
 from .ids import new_id
-from .models import Member, MemberSearchTerm
+from .models import Member, MemberSearchTerm, Tier
 from .rules import load_rules
 from .staff import Actor, Permission, require
 
@@ -34,6 +34,8 @@ MAX_TERM = 4  # name fragments up to four characters are indexed; longer queries
 NAME_CANDIDATES = 2000  # a name search ranks at most this many of the members whose names hold the fragment
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_PHONE_NOISE_RE = re.compile(r"[\s\-()（）]")
+_CODE_NOISE_RE = re.compile(r"[\s\-]")
 
 
 class Status(str, enum.Enum):
@@ -45,7 +47,7 @@ class Status(str, enum.Enum):
 
 def normalise_phone(raw: str) -> str:
     """A mainland mobile number as 11 digits; spaces, dashes and +86 are dropped."""
-    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    digits = _PHONE_NOISE_RE.sub("", raw or "")
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
             digits = digits[len(prefix):]
@@ -176,23 +178,21 @@ def get_member(db: Database, actor: Actor, member_id: uuid.UUID) -> MemberView:
         return member_view(session, actor, member)
 
 
-_SUMMARY_COLUMNS = (Member.id, Member.card_code, Member.name, Member.phone, Member.tier_id, Member.balance,
-                    Member.status, Member.needs_review)
-
-
-_BY_CARD = select(*_SUMMARY_COLUMNS).where(Member.card_code == bindparam("card"))
-_BY_PHONE = select(*_SUMMARY_COLUMNS).where(Member.phone == bindparam("phone"))
-_BY_LAST4 = select(*_SUMMARY_COLUMNS).where(Member.phone_last4 == bindparam("last4")).order_by(Member.name) \
+# The columns a summary shows, with the tier's code joined in (one statement, no second read of
+# the tier ladder); built once, run as plain rows (no ORM objects): the counter searches on every
+# keystroke and on every scan.
+_SUMMARY_COLUMNS = (Member.id, Member.card_code, Member.name, Member.phone, Tier.code.label("tier_code"),
+                    Member.balance, Member.status, Member.needs_review)
+_SUMMARIES = select(*_SUMMARY_COLUMNS).join_from(Member, Tier, Tier.id == Member.tier_id)
+_BY_CARD = _SUMMARIES.where(Member.card_code == bindparam("card"))
+_BY_PHONE = _SUMMARIES.where(Member.phone == bindparam("phone"))
+_BY_LAST4 = _SUMMARIES.where(Member.phone_last4 == bindparam("last4")).order_by(Member.name) \
     .limit(bindparam("limit"))
 
 
-def _summary(actor: Actor, m: Member | Row[Any], tier_codes: dict[int, str]) -> MemberSummary:
-    return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), tier_codes[m.tier_id],
-                         m.balance, m.status, m.needs_review)
-
-
-def tier_codes(session: Session) -> dict[int, str]:
-    return {t.id: t.code for t in tiers.list_tiers(session)}
+def _summary(actor: Actor, m: Row[Any]) -> MemberSummary:
+    return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), m.tier_code, m.balance, m.status,
+                         m.needs_review)
 
 
 # -- search ------------------------------------------------------------------
@@ -210,47 +210,52 @@ class SearchResult:
     members: list[MemberSummary]
 
 
-def classify(query: str) -> MatchKind:
-    q = query.strip()
-    digits = re.sub(r"[\s\-]", "", q)
+def _classify(q: str) -> tuple[MatchKind, str]:
+    """What a stripped query is, and the key to look it up by (the card code or phone normalised)."""
+    digits = _CODE_NOISE_RE.sub("", q)
     if is_card_code(digits):
-        return MatchKind.CARD
+        return MatchKind.CARD, digits
     if digits.isdigit() and len(digits) == 4:
-        return MatchKind.LAST4
+        return MatchKind.LAST4, q
     try:
-        normalise_phone(q)
-        return MatchKind.PHONE
+        return MatchKind.PHONE, normalise_phone(q)
     except ValidationError:
-        return MatchKind.NAME
+        return MatchKind.NAME, q
+
+
+def classify(query: str) -> MatchKind:
+    return _classify(query.strip())[0]
 
 
 def search(db: Database, actor: Actor, query: str, *, limit: int = 50) -> SearchResult:
     require(actor, Permission.MEMBER_VIEW)
-    with db.read() as session:
-        return search_in(session, actor, query, limit=limit)
+    # One read statement on a pooled connection, without a Session around it: a scan at the
+    # counter costs little more than the indexed SELECT itself.
+    with db.read_engine.connect() as conn:
+        return _search(conn, actor, query, limit)
 
 
 def search_in(session: Session, actor: Actor, query: str, *, limit: int = 50) -> SearchResult:
+    return _search(session.connection(), actor, query, limit)
+
+
+def _search(conn: Connection, actor: Actor, query: str, limit: int) -> SearchResult:
     q = (query or "").strip()
-    kind = classify(q)
+    kind, key = _classify(q)
     if not q:
         return SearchResult(kind, [])
-    codes = tier_codes(session)
-    # Only the columns a summary shows, as plain rows through the connection (no ORM objects):
-    # the counter searches on every keystroke and on every scan.
-    conn = session.connection()
     if kind is MatchKind.CARD:
-        rows = conn.execute(_BY_CARD, {"card": re.sub(r"[\s\-]", "", q)}).all()
+        rows = conn.execute(_BY_CARD, {"card": key}).all()
     elif kind is MatchKind.PHONE:
-        rows = conn.execute(_BY_PHONE, {"phone": normalise_phone(q)}).all()
+        rows = conn.execute(_BY_PHONE, {"phone": key}).all()
     elif kind is MatchKind.LAST4:
-        rows = conn.execute(_BY_LAST4, {"last4": q, "limit": limit}).all()
+        rows = conn.execute(_BY_LAST4, {"last4": key, "limit": limit}).all()
     else:
-        rows = _by_name(session, q, limit)
-    return SearchResult(kind, [_summary(actor, m, codes) for m in rows])
+        rows = _by_name(conn, q, limit)
+    return SearchResult(kind, [_summary(actor, m) for m in rows])
 
 
-def _by_name(session: Session, q: str, limit: int) -> list[Row[Any]]:
+def _by_name(conn: Connection, q: str, limit: int) -> list[Row[Any]]:
     cjk = bool(_CJK_RE.search(q))
     compact = q.lower().replace(" ", "")
     term = compact[:MAX_TERM] if cjk else compact[:16]
@@ -260,13 +265,13 @@ def _by_name(session: Session, q: str, limit: int) -> list[Row[Any]]:
     # first candidates (in join order, from the index) so the query stays fast. Longer queries
     # match far fewer members than the cap.
     ids = select(MemberSearchTerm.member_id).where(MemberSearchTerm.term == term[:32]).limit(NAME_CANDIDATES)
-    query = select(*_SUMMARY_COLUMNS).where(Member.id.in_(ids))
+    query = _SUMMARIES.where(Member.id.in_(ids))
     if len(compact) > len(term):
         # The index holds only the first letters of the query; the rest filters the few candidates.
         query = query.where(func.replace(func.lower(Member.name), " ", "").contains(compact, autoescape=True))
     # Exact names first, then shorter names (closer matches), then by name.
     query = query.order_by((Member.name != q.strip()), func.length(Member.name), Member.name).limit(limit)
-    return list(session.connection().execute(query).all())
+    return list(conn.execute(query).all())
 
 
 # -- create and edit ---------------------------------------------------------
@@ -437,6 +442,5 @@ def member_ids_page(session: Session, after: uuid.UUID | None, limit: int) -> li
 
 
 def summaries(session: Session, actor: Actor, ids: list[uuid.UUID]) -> list[MemberSummary]:
-    codes = tier_codes(session)
-    rows = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
-    return [_summary(actor, rows[i], codes) for i in ids if i in rows]
+    rows = {m.id: m for m in session.connection().execute(_SUMMARIES.where(Member.id.in_(ids)))}
+    return [_summary(actor, rows[i]) for i in ids if i in rows]
