@@ -71,6 +71,39 @@ def flag_for_review(db: Database) -> None:
         return
 
 
+def games_phone(db: Database) -> str:
+    """A member with the demo's sign-in history and points to spin with, not signed in today."""
+    from sqlalchemy import func, select
+
+    from pointsmall.clock import business_day, utc_now
+    from pointsmall.models import Member, SignIn
+
+    with db.read() as session:
+        today = business_day(utc_now(), staff.system_actor(session).store_tz)
+        return session.scalars(select(Member.phone).join(SignIn, SignIn.member_id == Member.id)
+                               .where(Member.balance >= 100).group_by(Member.id, Member.phone)
+                               .having(func.max(SignIn.business_day) < today)
+                               .order_by(func.count().desc(), Member.phone).limit(1)).one()
+
+
+def play_games(loop: asyncio.AbstractEventLoop, window, phone: str) -> None:  # type: ignore[no-untyped-def]
+    """Serve the member at the counter, then on the games page sign in (F2) and spin (F3)."""
+    window.show_page("counter")
+    QTest.keyClick(window.counter.scan, Qt.Key.Key_Escape)
+    QTest.keyClicks(window.counter.scan, phone)
+    QTest.keyClick(window.counter.scan, Qt.Key.Key_Return)
+    settle(loop, 1.0)
+    window.show_page("games")
+    settle(loop, 1.0)
+    QTest.keyClick(window.games, Qt.Key.Key_F2)
+    settle(loop, 0.8)
+    window.games.wheel.duration_ms = 400
+    QTest.keyClick(window.games, Qt.Key.Key_F3)
+    settle(loop, 1.5)
+    if window.games.voucher is not None:
+        window.games.voucher.accept()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -87,6 +120,7 @@ def main() -> int:
         flag_for_review(db)
         for language in ("zh_CN", "en"):
             suffix = "zh" if language == "zh_CN" else "en"
+            games = games_phone(db)  # one not signed in yet: each language signs another member in
             i18n.install_language(language)
             login = LoginDialog(worker, "总店")
             login.username.setText("cashier")
@@ -94,7 +128,7 @@ def main() -> int:
             settle(loop, 0.2)
             shoot(login, args.out / f"login-{suffix}.png")
             login.close()
-            for username, secret, pages in (("cashier", "123456", ("counter", "mall")),
+            for username, secret, pages in (("cashier", "123456", ("counter", "mall", "games")),
                                             ("manager", "123456", ("members", "review")),
                                             ("ops", "123456", ("catalog", "games-setup", "settings"))):
                 actor = staff.authenticate(db, username, secret)
@@ -112,6 +146,8 @@ def main() -> int:
                         window.counter.amount.setText("320.50")
                         QTest.keyClick(window.counter.amount, Qt.Key.Key_Return)
                         settle(loop, 0.6)
+                    if page == "games":
+                        play_games(loop, window, games)
                     settle(loop, 1.2)
                     shoot(window, args.out / f"{page}-{suffix}.png")
                     if page == "games-setup" and window.games_setup is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from pointsmall.signin import SigninCalendar
@@ -29,12 +29,16 @@ class DayCell(QToolButton):
         super().__init__(parent)
         self.setObjectName("calendarDay")
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(44, 40)
+        self.setMaximumHeight(64)  # on a big screen the month stays a calendar, not a wall of tall boxes
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.day: date | None = None
         self.state = ""
         self.fillable = False
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(56, 54)
 
     def show_day(self, day: date | None, state: str, word: str, tip: str, fillable: bool, today: bool) -> None:
         self.day, self.state, self.fillable = day, state, fillable
@@ -107,13 +111,14 @@ class SigninCalendarView(QFrame):
         layout.setContentsMargins(14, 10, 14, 12)
         layout.setSpacing(6)
         layout.addLayout(header)
-        layout.addLayout(grid, 1)
+        layout.addLayout(grid)
         layout.addWidget(self.legend)
         layout.addWidget(self.today_line)
         layout.addWidget(self.tomorrow_line)
         layout.addWidget(self.week_line)
         layout.addWidget(self.month_line)
         layout.addWidget(self.makeup_line)
+        layout.addStretch(1)
         self.previous.clicked.connect(lambda: self._step(-1))
         self.next.clicked.connect(lambda: self._step(1))
         self.show_calendar(None)

@@ -58,6 +58,7 @@ class WheelPanel(QFrame):
         self.result = QLabel(objectName="spinResult")
         self.result.setWordWrap(True)
         self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result.hide()
         self.voucher_button = QPushButton(self.tr("Show the prize voucher…"), objectName="prizeVoucherButton")
         self.voucher_button.hide()
 
@@ -69,8 +70,8 @@ class WheelPanel(QFrame):
         top.addWidget(self.customer_button)
         bottom = QHBoxLayout()
         bottom.setSpacing(12)
-        bottom.addWidget(self.result, 1)
         bottom.addWidget(self.voucher_button)
+        bottom.addStretch(1)
         bottom.addWidget(self.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -79,6 +80,7 @@ class WheelPanel(QFrame):
         layout.addWidget(self.status)
         layout.addWidget(self.refusal)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.result)
         layout.addLayout(bottom)
         self.wheel.set_centre_text(self.tr("Spin"))
 
@@ -142,6 +144,7 @@ class WheelPanel(QFrame):
         self.result.setText(text)
         self.result.setProperty("kind", kind)
         _restyle(self.result)
+        self.result.setVisible(bool(text))
 
     def status_words(self, status: SpinStatus) -> str:
         parts = []
