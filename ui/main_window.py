@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         light = SyncStatus()
         light.show_view(runner.view)
         runner.changed.connect(light.show_view)
+        light.clicked.connect(runner.sync_now)
+        self.ctx.changes.member_changed.connect(lambda _member: runner.soon())  # a sale goes up soon
         self.statusBar().addPermanentWidget(light)
         self.sync_status = light
         return light

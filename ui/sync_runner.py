@@ -44,6 +44,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 INTERVAL_S = 30.0  # between good attempts
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
+SOON_S = 3.0  # after a sale: sync this soon (several sales in a row go up together)
 FIRST_PULL_DIALOG_AT = 10_000  # rows: smaller first pulls finish before a dialog would be read
 
 
@@ -188,6 +189,13 @@ class SyncRunner(QObject):
         """Sync as soon as the current attempt (if any) is over."""
         if not self._stopped and not self.running:
             self._timer.start(0)
+
+    def soon(self, delay_s: float = SOON_S) -> None:
+        """Something was recorded: sync within ``delay_s`` if HQ answered last time (an outage keeps its backoff)."""
+        if self._stopped or self.running or self.view.online is not True:
+            return
+        if not self._timer.isActive() or self._timer.remainingTime() > delay_s * 1000:
+            self._timer.start(int(delay_s * 1000))
 
     @property
     def running(self) -> bool:

@@ -4609,7 +4609,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Click to sync now.</source>
-        <translation type="unfinished"></translation>
+        <translation>点击立即同步。</translation>
     </message>
 </context>
 <context>

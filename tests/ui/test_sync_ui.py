@@ -149,7 +149,7 @@ def test_status_light_states(qtbot, event_loop, language) -> None:  # type: igno
     light.show_view(SyncView(False, False, 3, at, "HQ's server hq:5432 did not answer in time", 7.6))
     assert light.text.text() == "Offline · 3 waiting to sync · last sync 2026-11-24 14:05"
     assert light.property("syncState") == "offline"
-    assert light.toolTip() == "Last error: HQ's server hq:5432 did not answer in time\nNext try in 8 s"
+    assert light.toolTip() == "Last error: HQ's server hq:5432 did not answer in time\nNext try in 8 s\nClick to sync now."
     light.show_view(SyncView(False, True, 1, at))
     assert light.text.text() == "Syncing… · 1 waiting to sync · last sync 2026-11-24 14:05"
 
@@ -349,3 +349,25 @@ def test_a_new_store_waits_for_its_first_pull(qtbot, event_loop, language, chain
         worker.shutdown()
         MemberCard.pending_lookup = None
         replica.dispose()
+
+
+def test_a_sale_syncs_soon_but_never_cuts_an_outage_backoff_short(qtbot, event_loop) -> None:  # type: ignore[no-untyped-def]
+    chain = ScriptedChain(["ok", "down"])
+    runner = SyncRunner(chain, interval_s=3600, backoff=Backoff(base_s=3600, cap_s=3600))
+    light = SyncStatus()
+    qtbot.addWidget(light)
+    runner.changed.connect(light.show_view)
+    light.clicked.connect(runner.sync_now)
+    try:
+        runner.start()
+        qtbot.waitUntil(lambda: light.view.online is True, timeout=5000)
+        runner.soon(0.05)  # a sale: up within moments, not in an hour
+        qtbot.waitUntil(lambda: light.view.online is False, timeout=5000)
+        assert chain.calls == ["ok", "down"]
+        runner.soon(0.05)  # HQ is down: the backoff stands
+        qtbot.wait(300)
+        assert chain.calls == ["ok", "down"]
+        qtbot.mouseClick(light, Qt.MouseButton.LeftButton)  # someone asks: try now
+        qtbot.waitUntil(lambda: len(chain.calls) == 3 and light.view.online is True, timeout=5000)
+    finally:
+        runner.stop()

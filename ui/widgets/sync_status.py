@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from .. import i18n
@@ -36,6 +37,8 @@ class SyncView:
 
 
 class SyncStatus(QWidget):
+    clicked = Signal()  # "sync now"
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncStatus")
@@ -47,8 +50,14 @@ class SyncStatus(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.dot)
         layout.addWidget(self.text)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.view = SyncView()
         self.show_view(self.view)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
 
     def show_view(self, view: SyncView) -> None:
         self.view = view
@@ -83,4 +92,5 @@ class SyncStatus(QWidget):
             lines.append(self.tr("This store has not synced with HQ yet."))
         if not lines:
             lines.append(self.tr("Sales and redemptions are sent to HQ in the background."))
+        lines.append(self.tr("Click to sync now."))
         return "\n".join(lines)
