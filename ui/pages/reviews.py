@@ -259,6 +259,7 @@ class ReviewsPage(QWidget):
                     item.setForeground(QBrush(GREY))
                 self.table.setItem(r, column, item)
         self.table.blockSignals(False)
+        self.table.setColumnHidden(5, self.status.currentData() is not None)  # one status shown: no column for it
         ids = [row.case.id for row in self.rows]
         if chosen in ids:
             self.table.selectRow(ids.index(chosen))
