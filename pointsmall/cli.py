@@ -195,16 +195,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open(args: argparse.Namespace) -> Database:
-    url = deployment(args).database_url()
+    chosen = deployment(args)
+    url = chosen.database_url()
     try:
         if args.command == "db":
             return Database.open(url)
-        return bootstrap.prepare(url)
+        db = bootstrap.prepare(url)
     except (OperationalError, ArgumentError) as error:
         explained = config.explain_connection_error(error, url)  # HQ unreachable, wrong password...
         if isinstance(explained, DomainError):
             raise explained from None
         raise UsageError(f"cannot open the database: {getattr(error, 'orig', None) or error}") from None
+    if chosen.mode is config.Mode.OFFLINE:
+        # A job writing into the store's replica must feed the outbox exactly as the till does.
+        from . import sync
+
+        try:
+            sync.attach_replica(db, chosen.store or "")
+        except BaseException:
+            db.dispose()
+            raise
+    return db
 
 
 def _system(db: Database) -> staff.Actor:

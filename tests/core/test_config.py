@@ -266,3 +266,24 @@ def test_an_online_till_uses_hqs_database_as_it_is(empty_pg: str, tmp_path: Path
         assert local.current_revision() == head  # a standalone file is migrated at start
     finally:
         local.dispose()
+
+
+@pg
+def test_a_job_on_the_replica_feeds_the_outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str], pg_db) -> None:  # type: ignore[no-untyped-def]
+    """`pointsmall --mode offline ...` opens the store's replica attached, as the desktop does."""
+    from pointsmall import cli, sync
+
+    monkeypatch.setenv("POINTSMALL_CONFIG", str(tmp_path / "pointsmall.toml"))
+    for name in config.ENV.values():
+        monkeypatch.delenv(name, raising=False)
+    replica = f"sqlite:///{tmp_path / 'replica.db'}"
+    args = ["--mode", "offline", "--chain", pg_db.url, "--store", "S001", "--db", replica]
+    assert cli.main([*args, "check"]) == cli.EXIT_OK
+    db = bootstrap.prepare(replica)
+    try:
+        assert sync.sync_status(db).store_id == "S001"
+    finally:
+        db.dispose()
+    assert cli.main([*args[:-4], "--store", "S009", "--db", replica, "check"]) == cli.EXIT_REFUSED
+    assert "replica of store S001; it cannot serve store S009" in capsys.readouterr().err
