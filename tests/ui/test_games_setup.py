@@ -391,6 +391,9 @@ def test_an_item_prize_stays_chosen_when_a_wheel_is_edited(qtbot, operator_ctx, 
     view = saved.args[0]
     assert view.segments[3].item_id == bag.id and view.segments[3].item_name == "环保购物袋"
     qtbot.waitUntil(lambda: dialog_page.wheels.table.rowCount() == 1, timeout=WAIT)
+    catalog.set_active(ui_db, operator_ctx.actor, bag.id, False)  # off sale: still the prize this wheel gives
+    with qtbot.waitSignal(dialog_page.wheels.loaded, timeout=WAIT):
+        operator_ctx.changes.catalog_changed.emit()
     dialog_page.wheels.table.selectRow(0)
     editor = dialog_page.wheels.open_editor(dialog_page.wheels.selected())
     assert editor is not None

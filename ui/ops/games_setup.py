@@ -52,9 +52,14 @@ async def update_signin_rules(ctx: AppContext, **changes: Any) -> SigninRules:
 
 
 def _wheel_listing(db: Database, actor: Actor) -> WheelListing:
+    """The wheels, the tiers, and the items a prize can be: those on sale, and any a wheel gives already."""
     wheels = wheel_setup.list_wheels(db, actor)
     with db.read() as session:
-        return WheelListing(wheels, tiers.list_tiers(session), catalog.list_items(session))
+        items = catalog.list_items(session, active_only=True)
+        offered = {i.id for i in items}
+        given = {s.item_id for w in wheels for s in w.segments if s.item_id is not None} - offered
+        items += [catalog.get_item(session, item_id) for item_id in sorted(given)]
+        return WheelListing(wheels, tiers.list_tiers(session), items)
 
 
 async def load_wheels(ctx: AppContext) -> WheelListing:

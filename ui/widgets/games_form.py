@@ -58,15 +58,6 @@ class Problems(dict[str, str]):
         return empty if value is None else value
 
 
-def readable(edit: QLineEdit, *, fen: bool = False) -> bool:
-    """Whether the text reads as a number (or is empty)."""
-    try:
-        (parse_fen if fen else parse_whole)(edit.text())
-    except NotANumber:
-        return False
-    return True
-
-
 def outline(widgets: list[QWidget], bad: set[int]) -> None:
     """Outline the widgets whose index is in ``bad``, and clear the rest."""
     for i, widget in enumerate(widgets):
