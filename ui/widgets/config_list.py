@@ -85,6 +85,7 @@ class ConfigListTab(SettingsTab):
         for row, thing in enumerate(data):
             for column, text in enumerate(self.cells(thing)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 item.setData(Qt.ItemDataRole.UserRole, str(thing.id))
                 if not thing.active:
                     item.setForeground(QBrush(GREY))
@@ -94,6 +95,7 @@ class ConfigListTab(SettingsTab):
             if chosen.id in ids:
                 self.table.selectRow(ids.index(chosen.id))
         self.table.blockSignals(False)
+        self.table.resizeRowsToContents()  # a rule in plain words may take two lines
         self.empty.setVisible(not data)
         self._selection_changed()
 
