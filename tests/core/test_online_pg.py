@@ -327,6 +327,57 @@ def test_sixteen_tills_refunding_one_receipt(shop: Shop) -> None:
     assert_clean(db)
 
 
+def _till_process(url: str, shop: Shop, index: int, barrier: Any, results: Any) -> None:
+    """One desktop: its own process, its own connection pool, the same plan as a thread till."""
+    db = Database.open(url)
+    try:
+        till = Till(index)
+        work = till_work(Shop(db, shop.tills, shop.members, shop.goods, shop.mug, shop.coupon, shop.wheel),
+                         till, [], threading.Lock())
+        barrier.wait(timeout=120)
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001  (sent back and failed on by the test)
+            results.put((index, None, f"{type(exc).__name__}: {exc}"))
+            return
+        results.put((index, till, None))
+    finally:
+        db.dispose()
+
+
+def test_sixteen_desktops_as_processes(shop: Shop) -> None:
+    """The same storm from 16 processes, as 16 desktops with their own connection pools would make it."""
+    import multiprocessing
+
+    db = shop.db
+    with db.read() as session:
+        before = {m: session.get(Member, m).balance for m in shop.members}  # type: ignore[union-attr]
+    # A fork server that has imported the services once forks each desktop cheaply (and without Qt's threads).
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    barrier, results = ctx.Barrier(TILLS), ctx.Queue()
+    procs = [ctx.Process(target=_till_process, args=(db.url, Shop(None, shop.tills, shop.members, shop.goods,  # type: ignore[arg-type]
+                                                                  shop.mug, shop.coupon, shop.wheel),
+                                                     i, barrier, results)) for i in range(TILLS)]
+    for proc in procs:
+        proc.start()
+    got = [results.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert [error for _, _, error in got if error] == []
+    tills = [till for _, till, _ in got]
+    told = total(t.points for t in tills)
+    handed = total(t.stock for t in tills)
+    with db.read() as session:
+        for m in shop.members:
+            assert session.get(Member, m).balance == before[m] + told[m], m  # type: ignore[union-attr]
+        assert catalog.get_item(session, shop.goods).stock == GOODS_STOCK - handed[shop.goods] >= 0
+        assert catalog.get_item(session, shop.coupon).stock == COUPON_STOCK - handed[shop.coupon] >= 0
+        signed = Counter(m for t in tills for m in t.signed)
+        assert all(n == 1 for n in signed.values())
+    assert_clean(db)
+
+
 def mall_balance(db: Database, member_id: uuid.UUID) -> int:
     with db.read() as session:
         return session.get(Member, member_id).balance  # type: ignore[union-attr]
