@@ -28,8 +28,9 @@ import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from . import audit, ledger, reviews
@@ -170,21 +171,30 @@ def set_rule_active(db: Database, actor: Actor, rule_id: uuid.UUID, active: bool
 # -- evaluating -------------------------------------------------------------------------------------------
 
 
+# The reads every earning's evaluation runs, built once, through the session's connection.
+_IN_WINDOW = {
+    Metric.POINTS.value: select(PointEntry.id, PointEntry.points).where(
+        PointEntry.member_id == bindparam("member"), PointEntry.occurred_at >= bindparam("since"),
+        PointEntry.occurred_at <= bindparam("until"), PointEntry.kind.in_(GAME_EARNING_KINDS),
+        PointEntry.points > 0),
+    Metric.SIGN_INS.value: select(SignIn.id, SignIn.entry_id, SignIn.points).where(
+        SignIn.member_id == bindparam("member"), SignIn.occurred_at >= bindparam("since"),
+        SignIn.occurred_at <= bindparam("until")),
+    Metric.TASK_CLAIMS.value: select(TaskClaim.entry_id, TaskClaim.points).where(
+        TaskClaim.member_id == bindparam("member"), TaskClaim.occurred_at >= bindparam("since"),
+        TaskClaim.occurred_at <= bindparam("until")),
+}
+_ACTIVE_RULES = select(RiskRule.__table__).where(RiskRule.active.is_(True)).order_by(RiskRule.id)
+
+
 def _window_earnings(session: Session, member_id: uuid.UUID, metric: str, since: datetime,
                      until: datetime) -> list[tuple[str, str, int]]:
     """The facts a rule counts in the window, as review subjects ``(ref_kind, ref_id, points)``."""
-    if metric == Metric.POINTS.value:
-        rows = session.execute(select(PointEntry.id, PointEntry.points).where(
-            PointEntry.member_id == member_id, PointEntry.occurred_at >= since, PointEntry.occurred_at <= until,
-            PointEntry.kind.in_(GAME_EARNING_KINDS), PointEntry.points > 0)).all()
-        return [("entry", str(i), p) for i, p in rows]
+    rows = session.connection().execute(_IN_WINDOW[metric], {"member": member_id, "since": since,
+                                                             "until": until}).all()
     if metric == Metric.SIGN_INS.value:
-        rows = session.execute(select(SignIn.id, SignIn.entry_id, SignIn.points).where(
-            SignIn.member_id == member_id, SignIn.occurred_at >= since, SignIn.occurred_at <= until)).all()
         return [("entry", str(e), p) if e is not None else ("sign_in", str(i), 0) for i, e, p in rows]
-    rows = session.execute(select(TaskClaim.entry_id, TaskClaim.points).where(
-        TaskClaim.member_id == member_id, TaskClaim.occurred_at >= since, TaskClaim.occurred_at <= until)).all()
-    return [("entry", str(e), p) for e, p in rows]
+    return [("entry", str(i), p) for i, p in rows]
 
 
 def _decided(session: Session, refs: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
@@ -202,12 +212,12 @@ def _measure(metric: str, subjects: list[tuple[str, str, int]]) -> int:
     return sum(p for _, _, p in subjects) if metric == Metric.POINTS.value else len(subjects)
 
 
-def active_rules(session: Session) -> list[RiskRule]:
-    return list(session.scalars(select(RiskRule).where(RiskRule.active.is_(True)).order_by(RiskRule.id)))
+def active_rules(session: Session) -> list[Row[Any]]:
+    return list(session.connection().execute(_ACTIVE_RULES).all())
 
 
 def evaluate(session: Session, actor: Actor, member: Member, now: datetime, *,
-             metrics: tuple[str, ...] | None = None, rules: list[RiskRule] | None = None) -> list[uuid.UUID]:
+             metrics: tuple[str, ...] | None = None, rules: list[Row[Any]] | None = None) -> list[uuid.UUID]:
     """Apply the active rules to a locked member's recent earnings; returns the cases opened or extended.
 
     Runs in the caller's transaction, after the earning was written.

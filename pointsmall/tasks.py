@@ -34,8 +34,9 @@ import enum
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -144,7 +145,7 @@ def _snapshot(t: Task) -> dict[str, object]:
             "description": t.description}
 
 
-def period_of(task: Task | TaskView, day: date) -> str:
+def period_of(task: Task | TaskView | Row[Any], day: date) -> str:
     """The period whose rewards count against ``times``: the business day, the year, or for good."""
     if task.kind == TaskKind.DAILY.value:
         return day.isoformat()
@@ -153,7 +154,7 @@ def period_of(task: Task | TaskView, day: date) -> str:
     return "all" if task.kind == TaskKind.CHALLENGE.value else "once"
 
 
-def _in_window(task: Task | TaskView, day: date) -> bool:
+def _in_window(task: Task | TaskView | Row[Any], day: date) -> bool:
     return (task.starts_on is None or task.starts_on <= day) and (task.ends_on is None or day <= task.ends_on)
 
 
@@ -230,33 +231,46 @@ def _apply(task: Task, d: TaskDraft) -> None:
 # -- paying -----------------------------------------------------------------------------------------------
 
 
-def _reward(session: Session, actor: Actor, member: Member, task: Task, day: date, now: datetime, source: str, *,
-            purchase_id: uuid.UUID | None = None, friend: Member | None = None) -> TaskClaim | None:
-    """Pay ``task`` to a locked member unless its limit for the period is reached; None when it is."""
+# Statements the events run on every sign-in (and the rare first purchase), built once.
+_ACTIVE_BY_TRIGGER = (select(Task.__table__).where(Task.trigger == bindparam("trigger"), Task.active.is_(True))
+                      .order_by(Task.sort_order, Task.id))
+_DONE_IN_PERIOD = select(func.count()).select_from(TaskClaim).where(
+    TaskClaim.task_id == bindparam("task"), TaskClaim.member_id == bindparam("member"),
+    TaskClaim.period == bindparam("period"))
+_INSERT_CLAIM = insert(TaskClaim)
+
+TaskRow = Task | Row[Any]  # an ORM task (claims) or a plain row (the events)
+
+
+def _reward(session: Session, actor: Actor, member: Member, task: TaskRow, day: date, now: datetime, source: str, *,
+            purchase_id: uuid.UUID | None = None, friend: Member | None = None) -> int | None:
+    """Pay ``task`` to a locked member unless its limit for the period is reached.
+
+    Returns the reward's slot (1 for the period's first), or None when the limit was reached.
+    """
     period = period_of(task, day)
-    done = session.scalar(select(func.count()).select_from(TaskClaim).where(
-        TaskClaim.task_id == task.id, TaskClaim.member_id == member.id, TaskClaim.period == period)) or 0
+    conn = session.connection()
+    done = conn.execute(_DONE_IN_PERIOD, {"task": task.id, "member": member.id, "period": period}).scalar() or 0
     if done >= task.times:
         return None
     expires = ledger.lot_expiry(day, load_rules(session).expiry_months)
     note = f"friend {friend.name}" if friend is not None else ""
     entry = ledger.post(session, member, actor, kind=EntryKind.TASK_REWARD, points=task.points, now=now,
                         expires_on=expires, reference=f"task {task.name}"[:128], note=note)
-    claim = TaskClaim(id=new_id(), task_id=task.id, member_id=member.id, period=period, slot=done + 1,
-                      times=task.times, points=task.points, entry_id=entry.id, source=source,
-                      referral_friend_id=friend.id if friend is not None else None, purchase_id=purchase_id,
-                      business_day=day, staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now)
-    session.add(claim)
-    session.flush()  # the unique keys speak here
+    # A plain INSERT, at once: the unique keys speak here, and the entry it names is already written.
+    conn.execute(_INSERT_CLAIM, dict(
+        id=new_id(), task_id=task.id, member_id=member.id, period=period, slot=done + 1, times=task.times,
+        points=task.points, entry_id=entry.id, source=source,
+        referral_friend_id=friend.id if friend is not None else None, purchase_id=purchase_id, business_day=day,
+        staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now))
     audit.record(session, actor, "task.reward", "member", member.id, {"balance": member.balance - task.points},
                  {"balance": member.balance, "task": task.name, "points": task.points, "period": period,
                   "slot": done + 1, "source": source}, now)
-    return claim
+    return done + 1
 
 
-def _active(session: Session, trigger: Trigger, day: date) -> list[Task]:
-    rows = session.scalars(select(Task).where(Task.trigger == trigger.value, Task.active.is_(True))
-                           .order_by(Task.sort_order, Task.id))
+def _active(session: Session, trigger: Trigger, day: date) -> list[Row[Any]]:
+    rows = session.connection().execute(_ACTIVE_BY_TRIGGER, {"trigger": trigger.value}).all()
     return [t for t in rows if _in_window(t, day)]
 
 
@@ -319,11 +333,11 @@ def claim(db: Database, actor: Actor, member_id: uuid.UUID, task_id: uuid.UUID, 
             refusal = _refusal(task, member, day)
             if refusal is not None:
                 raise refusal
-            paid = _reward(session, actor, member, task, day, now, "counter")
-            if paid is None:
+            slot = _reward(session, actor, member, task, day, now, "counter")
+            if slot is None:
                 raise _limit_reached(task)
             flagged = bool(risk.evaluate(session, actor, member, now))
-            return ClaimResult(task.id, task.name, member.id, member.name, paid.points, member.balance, paid.slot,
+            return ClaimResult(task.id, task.name, member.id, member.name, task.points, member.balance, slot,
                                task.times, flagged, now)
     except IntegrityError:
         # Another till paid the same slot first (the member lock makes this rare; the key makes it safe).
