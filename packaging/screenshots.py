@@ -151,8 +151,14 @@ def main() -> int:
                     settle(loop, 1.2)
                     shoot(window, args.out / f"{page}-{suffix}.png")
                     if page == "games-setup" and window.games_setup is not None:
-                        wheels = window.games_setup.wheels
-                        window.games_setup.show_tab(wheels)
+                        setup = window.games_setup
+                        for name, tab in (("tasks", setup.tasks), ("abuse-rules", setup.risk)):
+                            if tab is not None:
+                                setup.show_tab(tab)
+                                settle(loop, 0.8)
+                                shoot(window, args.out / f"{name}-{suffix}.png")
+                        wheels = setup.wheels
+                        setup.show_tab(wheels)
                         settle(loop, 0.8)
                         shoot(window, args.out / f"wheels-{suffix}.png")
                         if wheels.table.rowCount():
