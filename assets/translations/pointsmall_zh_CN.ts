@@ -771,6 +771,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>保存</translation>
     </message>
     <message>
+        <source>Set on this computer and stronger than the saved setting: {names}. Remove it for the choice here to count.</source>
+        <translation>本机设置了以下环境变量,优先于保存的设置:{names}。删除后,这里的选择才会生效。</translation>
+    </message>
+    <message>
         <source>Asking HQ&apos;s server…</source>
         <translation>正在连接总部服务器…</translation>
     </message>

@@ -94,6 +94,14 @@ def test_choosing_a_mode_and_saving_it(qtbot, admin_ctx, config_file) -> None:  
     assert "s3cret" not in again.in_use.text()
 
 
+def test_an_environment_variable_that_wins_is_named(qtbot, admin_ctx, config_file, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    tab = open_tab(qtbot, admin_ctx)
+    assert not tab.overridden.isVisible()
+    monkeypatch.setenv("POINTSMALL_MODE", "online")
+    tab = open_tab(qtbot, admin_ctx)
+    assert tab.overridden.isVisible() and "POINTSMALL_MODE" in tab.overridden.text()
+
+
 def test_a_broken_settings_file_is_said_on_the_tab(qtbot, admin_ctx, config_file) -> None:  # type: ignore[no-untyped-def]
     config_file.write_text("[database\n", encoding="utf-8")
     tab = open_tab(qtbot, admin_ctx)

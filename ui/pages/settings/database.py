@@ -13,6 +13,7 @@ says so.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -90,6 +91,9 @@ class DatabaseTab(QWidget):
 
         self.error = error_label("databaseError")
         self.status = hint("", "databaseStatus")
+        self.overridden = hint("", "databaseOverridden")
+        styled(self.overridden, error=True)
+        inner.addWidget(self.overridden)
         inner.addWidget(self.error)
         inner.addWidget(self.status)
         inner.addWidget(hint(self.tr("A saved change takes effect when pointsmall is started again on this "
@@ -129,6 +133,11 @@ class DatabaseTab(QWidget):
         self.password.setText(password)
         self.store.setText(saved.get("store", ""))
         self._mode_toggled()
+        winning = [name for name in config.ENV.values() if os.environ.get(name)]
+        self.overridden.setText(self.tr("Set on this computer and stronger than the saved setting: {names}. "
+                                        "Remove it for the choice here to count.").format(names=", ".join(winning))
+                                if winning else "")
+        self.overridden.setVisible(bool(winning))
 
     def chosen(self) -> Mode:
         return next(mode for mode, button in self.modes.items() if button.isChecked())
