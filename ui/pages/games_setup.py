@@ -77,6 +77,7 @@ class WheelsTab(SettingsTab):
         self.table.itemDoubleClicked.connect(lambda _item: self.open_editor(self.selected()))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.toggle_button.clicked.connect(self.toggle_active)
+        self.new_button.setEnabled(False)  # the editor needs the tiers and items: enabled once they are read
         self._selection_changed()
 
     async def fetch(self) -> ops.WheelListing:
@@ -85,6 +86,7 @@ class WheelsTab(SettingsTab):
     def show_data(self, data: ops.WheelListing) -> None:
         chosen = self.selected()
         self.listing = data
+        self.new_button.setEnabled(True)
         now = datetime.now(timezone.utc)
         self.table.blockSignals(True)
         self.table.setRowCount(len(data.wheels))
