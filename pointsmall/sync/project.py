@@ -223,12 +223,11 @@ class Projector:
         row = dict(row, balance=0, last_entry_seq=0, needs_review=False, review_reason=None)
         clash = row["phone"] in self.taken_phones or row["card_code"] in self.taken_cards
         if clash:
-            marker = row["id"].hex[:6]
             original_phone, original_card = row["phone"], row["card_code"]
             if row["phone"] in self.taken_phones:
-                row["phone"] = f"{row['phone']}#{marker}"[:20]
+                row["phone"] = _marked(row["phone"], row["id"], 20, self.taken_phones)
             if row["card_code"] in self.taken_cards:
-                row["card_code"] = f"{row['card_code']}#{marker}"[:24]
+                row["card_code"] = _marked(row["card_code"], row["id"], 24, self.taken_cards)
         self.taken_phones.add(row["phone"])
         self.taken_cards.add(row["card_code"])
         self.members[row["id"]] = MemberState(row["id"], 0, 0, False, None, new_row=row)
@@ -445,3 +444,13 @@ class Projector:
                                                  segs.c.idx == bindparam("i")).values(awarded=bindparam("a")),
                               [dict(w=w, v=v, i=i, a=a) for (w, v, i), a in self.segments.items()])
 
+
+def _marked(value: str, member_id: uuid.UUID, width: int, taken: set[str]) -> str:
+    """``value#<random part of the id>``: unique, and plainly not a real phone or card."""
+    digits = member_id.hex
+    room = max(4, width - len(value) - 1)
+    for start in range(len(digits) - room, -1, -1):  # the random end of a UUIDv7 first
+        candidate = f"{value}#{digits[start:start + room]}"[:width]
+        if candidate not in taken:
+            return candidate
+    raise RuntimeError(f"no free marked value for {value}")

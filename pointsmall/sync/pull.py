@@ -171,9 +171,11 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
         changed.setdefault(tbl, set()).add(pk)
     total = sum(len(keys) for keys in changed.values())
     done = 0
+    if changed.get("members"):
+        changed.setdefault("point_lots", set())
     for name in MIRRORED:  # parents before children
         keys = changed.get(name)
-        if not keys:
+        if keys is None or (not keys and name != "point_lots"):
             continue
         table = codec.table(name)
         key_col = table.c[MIRRORED[name]]
@@ -182,6 +184,8 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
         for start in range(0, len(values), 5000):
             rows += [dict(r) for r in src.execute(select(table).where(key_col.in_(values[start:start + 5000])))
                      .mappings()]
+        if name == "point_lots":
+            rows += _lots_of_changed_members(src, changed.get("members", set()), {r["id"] for r in rows})
         if name in GROUPED and name != "wheel_versions":
             for start in range(0, len(values), 900):
                 dst.execute(delete(table).where(key_col.in_(values[start:start + 900])))
@@ -202,6 +206,17 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
         done += len(keys)
         if progress:
             progress(name, done, total)
+
+
+def _lots_of_changed_members(src: Connection, member_keys: set[str], have: set[uuid.UUID]) -> list[dict[str, Any]]:
+    """Every lot of a member whose ledger moved: the chain may have drawn other lots than the store did."""
+    lots = codec.table("point_lots")
+    ids = [uuid.UUID(k) for k in member_keys]
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 5000):
+        rows += [dict(r) for r in src.execute(select(lots).where(lots.c.member_id.in_(ids[start:start + 5000])))
+                 .mappings() if r["id"] not in have]
+    return rows
 
 
 def _key_value(column: Any, key: str) -> Any:
