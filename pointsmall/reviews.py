@@ -133,23 +133,38 @@ class CaseView:
 
 
 def _case_view(session: Session, case: ReviewCase) -> CaseView:
-    subjects = tuple(SubjectView(s.ref_kind, s.ref_id, s.points) for s in session.scalars(
-        select(ReviewSubject).where(ReviewSubject.case_id == case.id)
-        .order_by(ReviewSubject.added_at, ReviewSubject.ref_kind, ReviewSubject.ref_id)))
-    member_name = session.scalar(select(Member.name).where(Member.id == case.member_id)) if case.member_id else None
-    d = session.get(ReviewDecision, case.id)
-    staff_ids = [case.opened_by] + ([d.staff_id] if d is not None else [])
+    return _case_views(session, [case])[0]
+
+
+def _case_views(session: Session, cases: list[ReviewCase]) -> list[CaseView]:
+    """Views of many cases with four reads in all (subjects, decisions, member and staff names)."""
+    if not cases:
+        return []
+    ids = [c.id for c in cases]
+    subjects: dict[uuid.UUID, list[SubjectView]] = {i: [] for i in ids}
+    for s in session.scalars(select(ReviewSubject).where(ReviewSubject.case_id.in_(ids))
+                             .order_by(ReviewSubject.added_at, ReviewSubject.ref_kind, ReviewSubject.ref_id)):
+        subjects[s.case_id].append(SubjectView(s.ref_kind, s.ref_id, s.points))
+    decisions = {d.case_id: d for d in session.scalars(select(ReviewDecision).where(ReviewDecision.case_id.in_(ids)))}
+    member_ids = {c.member_id for c in cases if c.member_id is not None}
+    members = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids))).all()) \
+        if member_ids else {}
+    staff_ids = {c.opened_by for c in cases} | {d.staff_id for d in decisions.values()}
     names = dict(session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))).all())
-    decision = None
-    if d is not None:
-        decision = DecisionView(d.decision, d.note, d.points_reversed, d.staff_id, names.get(d.staff_id, "?"),
-                                d.store_id, d.occurred_at)
-    allowed = (tuple(s.value for s in DECISIONS if s in kind_rules(case.kind).decisions)
-               if case.status == Status.OPEN.value else ())
-    return CaseView(case.id, case.kind, case.status, case.member_id, member_name, case.reason,
-                    json.loads(case.details or "{}"), case.rule_id, case.block_redeem, case.opened_by,
-                    names.get(case.opened_by, "?"), case.store_id, case.opened_at, subjects,
-                    sum(s.points for s in subjects), decision, allowed)
+    views = []
+    for case in cases:
+        d = decisions.get(case.id)
+        decision = None if d is None else DecisionView(d.decision, d.note, d.points_reversed, d.staff_id,
+                                                       names.get(d.staff_id, "?"), d.store_id, d.occurred_at)
+        allowed = (tuple(s.value for s in DECISIONS if s in kind_rules(case.kind).decisions)
+                   if case.status == Status.OPEN.value else ())
+        listed = tuple(subjects[case.id])
+        views.append(CaseView(
+            case.id, case.kind, case.status, case.member_id, members.get(case.member_id), case.reason,
+            json.loads(case.details or "{}"), case.rule_id, case.block_redeem, case.opened_by,
+            names.get(case.opened_by, "?"), case.store_id, case.opened_at, listed, sum(s.points for s in listed),
+            decision, allowed))
+    return views
 
 
 # -- opening cases (in the caller's transaction) ---------------------------------------------------------
@@ -254,7 +269,7 @@ def list_cases(db: Database, actor: Actor, *, status: str | None = Status.OPEN.v
     order = ReviewCase.opened_at.asc() if status == Status.OPEN.value else ReviewCase.opened_at.desc()
     with db.read() as session:
         cases = session.scalars(query.order_by(order, ReviewCase.id).limit(max(1, min(limit, 1000)))).all()
-        return [_case_view(session, c) for c in cases]
+        return _case_views(session, list(cases))
 
 
 def get_case(db: Database, actor: Actor, case_id: uuid.UUID) -> CaseView:
