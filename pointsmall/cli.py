@@ -2,7 +2,8 @@
 
     pointsmall [--db URL] db upgrade
     pointsmall [--db URL] demo --members N [--seed S]
-    pointsmall [--db URL] check
+    pointsmall [--db URL] check                        (offline mode: the replica against --chain)
+    pointsmall [--db URL] sync --chain URL --store CODE  (offline store: push and pull once)
     pointsmall [--db URL] expire [--as-of YYYY-MM-DD]
     pointsmall [--db URL] tiers evaluate [--as-of YYYY-MM-DD]
     pointsmall [--db URL] points import FILE [--dry-run]
@@ -96,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="the same seed gives the same people (default 1)")
     demo.add_argument("--workers", type=_positive, default=None, help="processes (default: one per core)")
 
-    commands.add_parser("check", parents=[db_option], help="rebuild balances, lots and the audit chain and compare")
+    commands.add_parser("check", parents=[db_option], help="rebuild balances, lots and the audit chain and compare; "
+                        "in offline mode, compare this store's replica with the chain's database (--chain)")
+    sync_cmd = commands.add_parser("sync", parents=[db_option], help="offline store: push this store's facts to the "
+                                   "chain's database and pull its changes once (--chain URL --store CODE)")
+    sync_cmd.set_defaults(mode="offline")
 
     expire = commands.add_parser("expire", parents=[db_option], help="expire points past their date (idempotent)")
     expire.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
@@ -261,6 +266,10 @@ def _demo(db: Database, args: argparse.Namespace) -> int:
 
 
 def _check(db: Database, args: argparse.Namespace) -> int:
+    chosen = deployment(args)
+    if chosen.mode is config.Mode.OFFLINE and chosen.chain:
+        from .sync.command import run_check
+        return EXIT_OK if run_check(db, chosen.chain) else EXIT_PROBLEMS
     report = check.run_check(db)
     print(f"{db.describe()}: {report.members:,} members, {report.entries:,} ledger entries")
     if report.ok:
@@ -270,6 +279,14 @@ def _check(db: Database, args: argparse.Namespace) -> int:
     for line in report.problems:
         print(f"  {line}")
     return EXIT_PROBLEMS
+
+
+def _sync(db: Database, args: argparse.Namespace) -> int:
+    from .sync.command import run_sync
+
+    chosen = deployment(args)
+    assert chosen.chain, "validated: the offline mode has a chain"
+    return EXIT_OK if run_sync(db, chosen.chain) else EXIT_PROBLEMS
 
 
 def _expire(db: Database, args: argparse.Namespace) -> int:
@@ -424,6 +441,7 @@ _HANDLERS = {
     ("db", "upgrade"): _db_upgrade,
     ("demo", None): _demo,
     ("check", None): _check,
+    ("sync", None): _sync,
     ("expire", None): _expire,
     ("tiers", "evaluate"): _tiers_evaluate,
     ("points", "import"): _points_import,

@@ -29,14 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, literal_column, select, update
+from sqlalchemy import Connection, Table, delete, func, literal_column, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import utc_now
 from ..db import Database
-from ..models import AuditHead, SyncChange, SyncPeer, SyncState
+from ..models import AuditHead, SyncCaptured, SyncChange, SyncOutbox, SyncPeer, SyncState
 from . import codec
-from .errors import NotAReplica
+from .errors import NotAReplica, SyncStopped
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 
@@ -112,6 +112,8 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
             raise NotAReplica()
         store_id, cursor = state.store_id, state.cursor
     full = full or cursor is None
+    if full:
+        _refuse_over_local_facts(replica)
     report = PullReport(0, {}, 0, 0, [])
     with chain_snapshot(chain) as (src, xmin), replica_apply(replica) as dst:
         applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.store_id == store_id)).scalar() or 0
@@ -130,6 +132,17 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
         session.execute(update(SyncPeer).where(SyncPeer.store_id == store_id)
                         .values(last_pull_at=utc_now(), cursor=report.cursor))
     return report
+
+
+def _refuse_over_local_facts(replica: Database) -> None:
+    """A full copy replaces staff and settings: never under facts that have not reached the chain."""
+    with replica.read() as session:
+        acked = session.scalar(select(SyncState.acked_seq)) or 0
+        waiting = (session.scalar(select(func.count()).select_from(SyncCaptured)) or 0) + (
+            session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.seq > acked)) or 0)
+    if waiting:
+        raise SyncStopped(reason="this computer holds records head office has not received; a full copy from "
+                                 "head office would hide them. Sync them first, or call head office support.")
 
 
 def _acknowledge(dst: Connection, applied: int) -> None:

@@ -1,0 +1,80 @@
+"""``pointsmall sync`` and ``pointsmall check --chain``: what the command line prints and returns."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .. import check
+from ..db import Database
+from ..errors import DomainError
+from .engine import first_pull, sync_once, sync_status
+from .errors import SyncStopped
+from .verify import verify_replica
+
+
+class ChainSchemaMismatch(DomainError):
+    template = ("Head office's database is at schema {theirs}, this program at {ours}: "
+                "update the program or head office's database first.")
+
+
+def open_chain(url: str) -> Database:
+    chain = Database.open(url)
+    theirs, ours = chain.current_revision(), chain.head_revision()
+    if theirs != ours:
+        chain.dispose()
+        raise ChainSchemaMismatch(theirs=theirs or "empty", ours=ours)
+    return chain
+
+
+def run_sync(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> bool:
+    """Push and pull once (a first pull for a new store); True when it all went through."""
+    chain = open_chain(chain_url)
+    try:
+        def progress(phase: str, done: int, total: int) -> None:
+            if total and (done == total or done % 100_000 < 20_000):
+                print(f"  {phase}: {done:,} of {total:,}", file=out)
+
+        if not sync_status(replica).first_pull_done:
+            print("first pull from head office:", file=out)
+            pulled = first_pull(replica, chain, progress)
+            print(f"  {pulled.rows:,} rows", file=out)
+        report = sync_once(replica, chain, progress=progress)
+        status = sync_status(replica)
+        print(f"store {status.store_id}: pushed {report.pushed:,} event(s) ({report.repeated:,} already there), "
+              f"pulled {report.pulled:,} row(s) in {report.seconds:.2f} s", file=out)
+        print(f"confirmed through event {status.confirmed_through:,}; {status.pending_events:,} waiting", file=out)
+        for line in report.conflicts:
+            print(f"  review case {line}", file=out)
+        for line in report.skipped:
+            print(f"  held back: {line}", file=out)
+        for line in report.errors:
+            print(f"  error: {line}", file=out)
+        return report.ok
+    finally:
+        chain.dispose()
+
+
+def run_check(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> bool:
+    """The replica against the chain, then the chain's own reconciliation."""
+    chain = open_chain(chain_url)
+    try:
+        mirrored = verify_replica(replica, chain)
+        print(f"replica of store {mirrored.store_id}: {mirrored.members:,} members, {mirrored.lots:,} lots, "
+              f"{mirrored.items:,} items compared; waiting for head office: {mirrored.pending_events:,} event(s), "
+              f"{mirrored.unsealed_rows:,} new row(s)", file=out)
+        own = check.run_check(chain)
+        print(f"head office {chain.describe()}: {own.members:,} members, {own.entries:,} ledger entries", file=out)
+        problems = mirrored.problems + [f"head office: {p}" for p in own.problems]
+        if not problems:
+            print("OK: the replica agrees with head office, whose balances, lots and audit chain agree with "
+                  "its ledger", file=out)
+            return True
+        print(f"{len(problems)} problem(s):", file=out)
+        for line in problems:
+            print(f"  {line}", file=out)
+        return False
+    finally:
+        chain.dispose()
+
+
+__all__ = ["ChainSchemaMismatch", "SyncStopped", "open_chain", "run_check", "run_sync"]
