@@ -128,6 +128,13 @@ _OPEN_LOTS = select(_LOTS.c.id, _LOTS.c.remaining) \
     .where(_LOTS.c.member_id == bindparam("member"), _LOTS.c.remaining > 0) \
     .order_by(_LOTS.c.expires_on, _LOTS.c.id).with_for_update()
 _SET_REMAINING = update(_LOTS).where(_LOTS.c.id == bindparam("lot")).values(remaining=bindparam("left"))
+# Most draws (a redemption, a spin's cost) fit in the soonest-expiring open lot: take them from it
+# in one statement; the lot's row changes only if it holds enough, else the draw goes lot by lot.
+# The member's row lock, held by the caller, keeps the lots still between the two halves.
+_SOONEST_LOT = select(_LOTS.c.id).where(_LOTS.c.member_id == bindparam("member"), _LOTS.c.remaining > 0) \
+    .order_by(_LOTS.c.expires_on, _LOTS.c.id).limit(1).scalar_subquery()
+_TAKE_FROM_SOONEST = update(_LOTS).where(_LOTS.c.id == _SOONEST_LOT, _LOTS.c.remaining >= bindparam("take")) \
+    .values(remaining=_LOTS.c.remaining - bindparam("take")).returning(_LOTS.c.id)
 # The member's projection moves only from the sequence number read under its lock: a second
 # writer that got past the lock would change no row, and the append stops instead of forking.
 _MOVE_MEMBER = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member"),
@@ -242,6 +249,11 @@ def _open_lots(session: Session, member: Member, entry: PostedEntry, lots: list[
 
 def _draw(session: Session, member: Member, entry: PostedEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
     """Take ``needed`` points from open lots, soonest-expiring first; return how many there were."""
+    if prefer_lot is None and member.balance >= needed:
+        lot_id = session.execute(_TAKE_FROM_SOONEST, {"member": member.id, "take": needed}).scalar()
+        if lot_id is not None:
+            session.execute(_INSERT_DRAW, {"entry_id": entry.id, "lot_id": lot_id, "points": needed})
+            return needed
     lots = session.execute(_OPEN_LOTS, {"member": member.id}).all()
     if prefer_lot is not None:
         lots = sorted(lots, key=lambda lot: lot.id != prefer_lot)
