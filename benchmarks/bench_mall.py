@@ -10,7 +10,12 @@
   threads sharing one interpreter), redeeming for distinct members (each on
   an item of its own, and all on one shared unlimited item) for
   ``--seconds``; then all tills, 40 attempts each, on one item with limited
-  stock: throughput, and the exact success count against the stock.
+  stock: throughput, and the exact success count against the stock. Each
+  till redeems once before the clock starts (its connection and statement
+  caches; on an item of its own, so the limited stock is untouched), and
+  the CPU the tills and this database's server backends used is reported
+  per attempt: the tills and the server share the machine's cores, so CPU
+  per redemption says more than the rate when other work is running.
 
 Targets (issue 4): SQLite p99 <= 20 ms; PostgreSQL >= 200 redemptions/s.
 Prints a table; asserts nothing (the success count is reported as it is).
@@ -26,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -115,13 +121,37 @@ def drop_pg(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _till(url: str, cashier: Actor, plan: list[tuple[uuid.UUID, uuid.UUID]], seconds: float | None,
-          barrier, results) -> None:  # type: ignore[no-untyped-def]
-    """One till in its own process: redeem ``plan`` in a loop (for ``seconds``) or once through."""
+def _pg_cpu_seconds(database: str) -> float:
+    """CPU time used so far by the PostgreSQL backends serving ``database`` (Linux /proc; 0 elsewhere).
+
+    Only this benchmark's database: other work on the shared server is left out.
+    """
+    total, tick = 0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for proc in Path("/proc").iterdir() if Path("/proc").exists() else ():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if f" {database} " not in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _till(url: str, cashier: Actor, plan: list[tuple[uuid.UUID, uuid.UUID]], warm: tuple[uuid.UUID, uuid.UUID],
+          seconds: float | None, barrier, done, results) -> None:  # type: ignore[no-untyped-def]
+    """One till in its own process: redeem ``plan`` in a loop (for ``seconds``) or once through.
+
+    One redemption of ``warm`` first, outside the timing (the connection, the statement caches),
+    on an item of its own so that it takes nothing from the item being measured.
+    """
     db = Database.open(url)
     ok = refused = errors = 0
-    redemption.redeem(db, cashier, member_id=plan[0][0], item_id=plan[0][1]) if seconds else None  # warm up
+    redemption.redeem(db, cashier, member_id=warm[0], item_id=warm[1])
     barrier.wait()
+    cpu = time.process_time()
     end = time.perf_counter() + seconds if seconds else None
     n = 0
     while (end is None and n < len(plan)) or (end is not None and time.perf_counter() < end):
@@ -134,25 +164,46 @@ def _till(url: str, cashier: Actor, plan: list[tuple[uuid.UUID, uuid.UUID]], sec
         except Exception:  # noqa: BLE001  (counted in the table)
             errors += 1
         n += 1
+    results.put((ok, refused, errors, time.process_time() - cpu))
+    done.wait()  # the backends stay up until the server's CPU has been read
     db.dispose()
-    results.put((ok, refused, errors))
 
 
-def run_tills(url: str, cashier: Actor, plans: list[list[tuple[uuid.UUID, uuid.UUID]]],
-              seconds: float | None) -> tuple[int, int, int, float]:
+@dataclass
+class TillRun:
+    ok: int
+    refused: int
+    errors: int
+    elapsed: float
+    client_cpu: float  # seconds, all tills
+    server_cpu: float  # seconds, this database's backends
+
+    def per_attempt_ms(self) -> str:
+        n = max(1, self.ok + self.refused + self.errors)
+        return (f"CPU per attempt: tills {self.client_cpu / n * 1000:.1f} ms, "
+                f"server {self.server_cpu / n * 1000:.1f} ms")
+
+
+def run_tills(url: str, database: str, cashier: Actor, plans: list[list[tuple[uuid.UUID, uuid.UUID]]],
+              warm: list[tuple[uuid.UUID, uuid.UUID]], seconds: float | None) -> TillRun:
     """Tills as separate processes (as 16 cashiers are 16 machines), released together."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(len(plans) + 1), ctx.Queue()
-    procs = [ctx.Process(target=_till, args=(url, cashier, plan, seconds, barrier, results)) for plan in plans]
+    barrier, done, results = ctx.Barrier(len(plans) + 1), ctx.Barrier(len(plans) + 1), ctx.Queue()
+    procs = [ctx.Process(target=_till, args=(url, cashier, plan, w, seconds, barrier, done, results))
+             for plan, w in zip(plans, warm)]
     for proc in procs:
         proc.start()
+    server = _pg_cpu_seconds(database)
     barrier.wait()
     start = time.perf_counter()
     totals = [results.get() for _ in procs]
     elapsed = time.perf_counter() - start
+    server = _pg_cpu_seconds(database) - server
+    done.wait()
     for proc in procs:
         proc.join()
-    return (sum(t[0] for t in totals), sum(t[1] for t in totals), sum(t[2] for t in totals), elapsed)
+    return TillRun(sum(t[0] for t in totals), sum(t[1] for t in totals), sum(t[2] for t in totals), elapsed,
+                   sum(t[3] for t in totals), server)
 
 
 def bench_pg(workers: int, seconds: float) -> list[tuple[str, str]]:
@@ -166,20 +217,23 @@ def bench_pg(workers: int, seconds: float) -> list[tuple[str, str]]:
         shared = item(db, operator, "SHARED", unlimited=True)
         stock = workers * 25
         limited = item(db, operator, "LIMITED", stock=stock)
+        warm = [(buyers[w], own[w]) for w in range(workers)]
         for label, plans in (("distinct members, item each", [[(buyers[w], own[w])] for w in range(workers)]),
                              ("distinct members, one item", [[(buyers[w], shared)] for w in range(workers)])):
-            ok, _, errors, elapsed = run_tills(url, cashier, plans, seconds)
-            rows.append((f"PostgreSQL {workers} tills, {label}", f"{ok / elapsed:,.0f} redemptions/s "
-                         f"({ok} in {elapsed:.1f} s{f', {errors} errors' if errors else ''})"))
+            run = run_tills(url, name, cashier, plans, warm, seconds)
+            rows.append((f"PostgreSQL {workers} tills, {label}", f"{run.ok / run.elapsed:,.0f} redemptions/s "
+                         f"({run.ok} in {run.elapsed:.1f} s{f', {run.errors} errors' if run.errors else ''})"))
+            rows.append(("", run.per_attempt_ms()))
         attempts = 40
-        ok, refused, errors, elapsed = run_tills(url, cashier, [[(buyers[w], limited)] * attempts
-                                                                for w in range(workers)], None)
+        run = run_tills(url, name, cashier, [[(buyers[w], limited)] * attempts for w in range(workers)], warm, None)
+        ok, refused, errors, elapsed = run.ok, run.refused, run.errors, run.elapsed
         with db.read() as session:
             left = catalog.get_item(session, limited).stock
         exact = ok == stock and left == 0 and refused == workers * attempts - stock and not errors
         rows.append((f"PostgreSQL {workers} tills, one item, stock {stock}",
                      f"{workers * attempts} attempts in {elapsed:.2f} s: {(ok + refused) / elapsed:,.0f} attempts/s, "
                      f"{ok / elapsed:,.0f} redemptions/s"))
+        rows.append(("", run.per_attempt_ms()))
         rows.append(("  successes / expected / refused / left", f"{ok} / {stock} / {refused} / {left}"
                      f"{f' ({errors} errors)' if errors else ''}  {'exact' if exact else 'WRONG'}"))
         report = check.run_check(db)
