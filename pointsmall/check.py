@@ -376,29 +376,32 @@ def _reviews(session: Session, report: CheckReport, limit: int) -> None:
     for case_id, status, decision, open_key in rows:
         report.problems.append(f"review case {case_id}: status {status}, decision {decision or 'none'}"
                                f"{', still holding its open key' if open_key else ''}")
-    # Reversals are few (one per rejected earning): compared in Python, by their idempotency keys.
+    # Reversals are few (one per rejected earning): compared in Python. Each earning flagged in a rejected
+    # case is taken back by exactly one entry (key review:<entry>), for its points, from its member; the
+    # entry's reference names the case that did it, and that decision counts it.
     flagged = session.execute(
         select(ReviewCase.id, ReviewCase.member_id, ReviewCase.status, ReviewSubject.ref_id, ReviewSubject.points)
         .join(ReviewSubject, ReviewSubject.case_id == ReviewCase.id)
         .where(ReviewSubject.ref_kind == "entry", ReviewSubject.points > 0)
     ).all()
-    expected = {f"review:{case_id}:{ref_id}": (member_id, -points)
-                for case_id, member_id, status, ref_id, points in flagged if status == "rejected"}
-    found = {key: (member_id, points) for key, member_id, points in session.execute(
-        select(PointEntry.idem_key, PointEntry.member_id, PointEntry.points)
-        .where(PointEntry.kind == "review_reversal")).all()}
+    expected = {f"review:{ref_id}": (member_id, -points)
+                for _case, member_id, status, ref_id, points in flagged if status == "rejected"}
+    found: dict[str, tuple[object, int]] = {}
+    by_case: dict[str, int] = {}
+    for key, member_id, points, reference in session.execute(
+            select(PointEntry.idem_key, PointEntry.member_id, PointEntry.points, PointEntry.reference)
+            .where(PointEntry.kind == "review_reversal")).all():
+        found[key] = (member_id, points)
+        by_case[reference] = by_case.get(reference, 0) - points
     for key in sorted(set(expected) | set(found))[:limit]:
         if expected.get(key) != found.get(key):
             report.problems.append(f"review reversal {key}: expected {expected.get(key) or 'none'}, "
                                    f"the ledger has {found.get(key) or 'none'}")
-    totals = {}
-    for case_id, _member, status, _ref, points in flagged:
-        if status == "rejected":
-            totals[case_id] = totals.get(case_id, 0) + points
     rows = session.execute(select(ReviewDecision.case_id, ReviewDecision.decision, ReviewDecision.points_reversed)
                            .where(or_(ReviewDecision.points_reversed != 0, ReviewDecision.decision == "rejected"))
                            ).all()
     for case_id, decision, reversed_ in rows:
-        if reversed_ != totals.get(case_id, 0):
+        took = by_case.get(f"review {case_id}", 0)
+        if reversed_ != took or (decision != "rejected" and reversed_):
             report.problems.append(f"review case {case_id}: {decision}, says {reversed_} points reversed, its "
-                                   f"flagged earnings add up to {totals.get(case_id, 0)}")
+                                   f"reversal entries took {took}")

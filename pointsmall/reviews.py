@@ -12,7 +12,8 @@ A supervisor decides a case exactly once: the decision is a row of its own
 (``review_decisions``, one per case by its primary key) and the case's
 status moves from open by a guarded UPDATE, so two supervisors deciding at
 once cannot both succeed. Rejecting flagged earnings reverses each flagged
-entry with one ledger entry (idempotency key ``review:<case>:<entry>``):
+entry with one ledger entry (idempotency key ``review:<entry>``: an earning
+is taken back once, whatever cases list it; its reference names the case):
 the points come back out of the lots they opened first, and if they were
 already spent the balance goes below zero and the member is flagged, never
 silently floored. Approving lets the earnings stand. ``resolved`` closes a
@@ -41,7 +42,7 @@ from .db import Database
 from .errors import Conflict, NotFound, UnderReview, ValidationError
 from .ids import new_id
 from .ledger import EntryKind
-from .models import Member, ReviewCase, ReviewDecision, ReviewSubject, Staff
+from .models import Member, PointEntry, ReviewCase, ReviewDecision, ReviewSubject, Staff
 from .staff import Actor, Permission, require
 
 MAX_NOTE = 200
@@ -358,8 +359,18 @@ def decide(db: Database, actor: Actor, case_id: uuid.UUID, decision: Status | st
         return _case_view(session, case)
 
 
+def reversal_key(entry_id: object) -> str:
+    """The idempotency key of the entry that takes back a rejected earning: one per earning, ever."""
+    return f"review:{entry_id}"
+
+
 def _reverse(session: Session, actor: Actor, case: ReviewCase, member: Member | None, now: datetime) -> int:
-    """Take back each flagged entry's points; returns the total."""
+    """Take back each flagged entry's points not taken back already; returns the total.
+
+    The key is the earning's, not the case's: an earning some other case
+    (of a kind that does not keep to one case per earning) already took back
+    is skipped, never reversed twice.
+    """
     flagged = session.execute(select(ReviewSubject.ref_id, ReviewSubject.points).where(
         ReviewSubject.case_id == case.id, ReviewSubject.ref_kind == "entry", ReviewSubject.points > 0)
         .order_by(ReviewSubject.ref_id)).all()
@@ -367,11 +378,15 @@ def _reverse(session: Session, actor: Actor, case: ReviewCase, member: Member | 
         return 0
     if member is None:
         raise ValidationError("This case names no member whose points could be taken back.", field="decision")
+    done = set(session.scalars(select(PointEntry.idem_key).where(
+        PointEntry.idem_key.in_([reversal_key(ref_id) for ref_id, _ in flagged]))))
     total = 0
     for ref_id, points in flagged:
+        if reversal_key(ref_id) in done:
+            continue
         ledger.post(session, member, actor, kind=EntryKind.REVIEW_REVERSAL, points=-points, now=now,
-                    reference=f"review {str(case.id)[:8]}", note=case.reason[:100], prefer_lot=uuid.UUID(ref_id),
-                    idem_key=f"review:{case.id}:{ref_id}", allow_negative=True,
+                    reference=f"review {case.id}", note=case.reason[:100], prefer_lot=uuid.UUID(ref_id),
+                    idem_key=reversal_key(ref_id), allow_negative=True,
                     review_reason=f"review case {str(case.id)[:8]} took back points already spent")
         total += points
     return total

@@ -14,7 +14,8 @@ When the window holds more than the threshold, the earnings in it go to the
 review queue (``reviews.py``) as one ``earning_velocity`` case per member
 and rule; later earnings join the case while it is open. Earnings a
 supervisor already decided on are left out of the count, so an approved
-burst is not flagged again. A rule with ``block_redeem`` keeps the member
+burst is not flagged again, and an earning is a subject of one open case
+at a time (two rules firing on the same burst do not list it twice). A rule with ``block_redeem`` keeps the member
 from redeeming and spinning until the case is decided.
 
 ``evaluate`` runs in the earning's own transaction (tasks and sign-ins call
@@ -197,15 +198,19 @@ def _window_earnings(session: Session, member_id: uuid.UUID, metric: str, since:
     return [("entry", str(i), p) for i, p in rows]
 
 
-def _decided(session: Session, refs: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
-    """Subjects a supervisor already decided on (in a case that is no longer open)."""
+def _reviewed(session: Session, refs: list[tuple[str, str, int]],
+              open_key: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Of these subjects: those a supervisor already decided on, and those open in another case."""
     if not refs:
-        return set()
+        return set(), set()
     rows = session.execute(
-        select(ReviewSubject.ref_kind, ReviewSubject.ref_id).join(ReviewCase, ReviewCase.id == ReviewSubject.case_id)
-        .where(ReviewSubject.ref_id.in_([r for _, r, _ in refs]), ReviewCase.status != reviews.Status.OPEN.value)
+        select(ReviewSubject.ref_kind, ReviewSubject.ref_id, ReviewCase.status, ReviewCase.open_key)
+        .join(ReviewCase, ReviewCase.id == ReviewSubject.case_id)
+        .where(ReviewSubject.ref_id.in_([r for _, r, _ in refs]))
     ).all()
-    return {(k, r) for k, r in rows}
+    decided = {(k, r) for k, r, status, _ in rows if status != reviews.Status.OPEN.value}
+    elsewhere = {(k, r) for k, r, status, key in rows if status == reviews.Status.OPEN.value and key != open_key}
+    return decided, elsewhere
 
 
 def _measure(metric: str, subjects: list[tuple[str, str, int]]) -> int:
@@ -230,10 +235,13 @@ def evaluate(session: Session, actor: Actor, member: Member, now: datetime, *,
         subjects = _window_earnings(session, member.id, rule.metric, since, now)
         if _measure(rule.metric, subjects) <= rule.threshold:
             continue  # the usual answer, one indexed read per rule: leaving out decided earnings only lowers it
-        decided = _decided(session, subjects)
+        open_key = f"{reviews.CaseKind.EARNING_VELOCITY.value}:{rule.id}:{member.id}"
+        decided, elsewhere = _reviewed(session, subjects, open_key)
         pending = [s for s in subjects if (s[0], s[1]) not in decided]
         value = _measure(rule.metric, pending)
-        if value <= rule.threshold:
+        # An earning is under review in one case at a time (another rule's open case may hold it already).
+        fresh = [s for s in pending if (s[0], s[1]) not in elsewhere]
+        if value <= rule.threshold or not fresh:
             continue
         case = reviews.open_case(
             session, actor, kind=reviews.CaseKind.EARNING_VELOCITY.value, member_id=member.id,
@@ -241,8 +249,7 @@ def evaluate(session: Session, actor: Actor, member: Member, now: datetime, *,
                    f"(more than {rule.threshold})",
             now=now, details={"rule": rule.name, "metric": rule.metric, "value": value,
                               "threshold": rule.threshold, "window_minutes": rule.window_minutes},
-            subjects=pending, rule_id=rule.id, block_redeem=rule.block_redeem,
-            open_key=f"{reviews.CaseKind.EARNING_VELOCITY.value}:{rule.id}:{member.id}")
+            subjects=fresh, rule_id=rule.id, block_redeem=rule.block_redeem, open_key=open_key)
         found.append(case.id)
     return found
 

@@ -179,7 +179,8 @@ class ReviewDecision(Base):
     """A supervisor's decision on a case; the primary key allows one. Never updated.
 
     A rejection of flagged earnings names how many points it reversed (each
-    reversal is a ledger entry with the idempotency key ``review:<case>:<entry>``).
+    reversal is a ledger entry with the idempotency key ``review:<entry>`` and the
+    reference ``review <case>``).
     """
 
     __tablename__ = "review_decisions"

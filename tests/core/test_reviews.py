@@ -51,7 +51,8 @@ def test_rejecting_takes_back_each_flagged_earning_once(games: Games) -> None:
     assert (row.balance, row.needs_review) == (100, False)
     taken = reversals(games, member_id)
     assert sorted(e.points for e in taken) == [-10, -10, -10]
-    assert {e.idem_key for e in taken} == {f"review:{case.id}:{s.ref_id}" for s in case.subjects}
+    assert {e.idem_key for e in taken} == {f"review:{s.ref_id}" for s in case.subjects}
+    assert {e.reference for e in taken} == {f"review {case.id}"}
     with games.db.read() as session:  # the task lots were emptied, the purchase's lot is whole
         open_lots = session.execute(select(PointLot.points, PointLot.remaining).where(
             PointLot.member_id == member_id, PointLot.remaining > 0)).all()
@@ -215,3 +216,22 @@ def test_the_command_line_lists_tasks_and_cases_and_scans(sqlite_db, capsys) -> 
     assert cli.main(["--db", sqlite_db.url, "reviews", "list", "--status", "all"]) == 0
     out = capsys.readouterr().out
     assert "刷分的人" in out and "earning_velocity" in out and "[blocks redeeming]" in out and "1 case(s)" in out
+
+
+def test_an_earning_is_reviewed_in_one_case_and_taken_back_once(games: Games) -> None:
+    member_id, case = flagged_member(games)  # more than 2 task rewards within an hour
+    new_rule(games, name="积分过快", metric="points", threshold=20, block_redeem=False)
+    extra = new_task(games, name="再来一个", trigger="custom", points=10)
+    tasks.claim(games.db, games.cashier, member_id, extra.id, now=local(MONDAY, 9, 5))
+    [only] = reviews.list_cases(games.db, games.supervisor, member_id=member_id)  # the points rule found nothing new
+    assert only.id == case.id and len(only.subjects) == 4
+    # A case of another kind that lists the same earnings (as sync might) takes nothing back a second time.
+    with games.db.write() as session:
+        other = reviews.open_case(session, games.system, kind="duplicate_signin", member_id=member_id,
+                                  reason="同一天在两家门店签到", now=local(MONDAY, 10),
+                                  subjects=[("entry", s.ref_id, s.points) for s in only.subjects])
+        other_id = other.id
+    assert reviews.reject(games.db, games.supervisor, case.id, "刷任务").decision.points_reversed == 40
+    assert reviews.reject(games.db, games.supervisor, other_id, "同上").decision.points_reversed == 0
+    assert len(reversals(games, member_id)) == 4 and member_row(games.db, member_id).balance == 0
+    assert_clean(games.db)
