@@ -282,6 +282,26 @@ def get_case(db: Database, actor: Actor, case_id: uuid.UUID) -> CaseView:
         return _case_view(session, case)
 
 
+@dataclass(frozen=True)
+class Hold:
+    """What the counter may tell a cashier about a member's open case (no subjects, no figures)."""
+
+    case_id: uuid.UUID
+    kind: str
+    block_redeem: bool
+    opened_at: datetime
+
+
+def holds(db: Database, actor: Actor, member_id: uuid.UUID) -> list[Hold]:
+    """The member's open cases, for the counter: a blocking one explains why redeeming and spinning wait."""
+    require(actor, Permission.MEMBER_VIEW)
+    with db.read() as session:
+        rows = session.execute(select(ReviewCase.id, ReviewCase.kind, ReviewCase.block_redeem, ReviewCase.opened_at)
+                               .where(ReviewCase.member_id == member_id, ReviewCase.status == Status.OPEN.value)
+                               .order_by(ReviewCase.opened_at)).all()
+    return [Hold(*row) for row in rows]
+
+
 def count_open(db: Database, actor: Actor) -> dict[str, int]:
     """Open cases per kind (for a badge on the queue's button)."""
     require(actor, Permission.REVIEW_VIEW)

@@ -85,6 +85,8 @@ def test_fast_task_claims_open_one_case_and_block_redeeming_and_spinning(games: 
     assert case.allowed == ("approved", "rejected")
     with pytest.raises(UnderReview):
         redemption.redeem(games.db, games.cashier, member_id=m.id, item_id=item.id)
+    [hold] = reviews.holds(games.db, games.cashier, m.id)  # what the counter shows the cashier
+    assert (hold.case_id, hold.block_redeem) == (case.id, True)
     with pytest.raises(UnderReview):
         wheel.spin(games.db, games.cashier, member_id=m.id, wheel_id=spinner.id, now=local(MONDAY, 12))
     # Another member is not held up by this one's case.
@@ -92,6 +94,7 @@ def test_fast_task_claims_open_one_case_and_block_redeeming_and_spinning(games: 
     award(games, other.id, 100)
     redemption.redeem(games.db, games.cashier, member_id=other.id, item_id=item.id)
     reviews.approve(games.db, games.supervisor, case.id, "老顾客，确认属实")
+    assert reviews.holds(games.db, games.cashier, m.id) == []
     done = redemption.redeem(games.db, games.cashier, member_id=m.id, item_id=item.id)
     assert done.balance == 500 + 40 - 50 == member_row(games.db, m.id).balance
     assert_clean(games.db)
