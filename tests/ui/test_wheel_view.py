@@ -163,8 +163,9 @@ def test_long_labels_are_fitted_inside_their_segment(qapp, segments):
             assert fitted.lines == ("谢谢参与",)
 
 
-def test_painting_a_frame_into_an_image_needs_no_window(qapp):
+def test_painting_a_frame_into_an_image_needs_no_window(qtbot):
     wheel = SpinWheel()
+    qtbot.addWidget(wheel)
     wheel.set_segments(TWELVE)
     wheel.resize(300, 300)
     image = QImage(300, 300, QImage.Format.Format_ARGB32_Premultiplied)
@@ -174,4 +175,4 @@ def test_painting_a_frame_into_an_image_needs_no_window(qapp):
     painter.end()
     geo = wheel.wheel_geometry()
     assert image.pixelColor(geo.centre.toPoint()) != QColor("#FFFFFF")
-    wheel.deleteLater()
+    assert not wheel.isVisible()
