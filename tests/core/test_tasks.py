@@ -280,6 +280,9 @@ def test_the_board_says_what_can_be_claimed_now(games: Games) -> None:
     assert [c.task_name for c in tasks.claims_for(games.db, games.cashier, m.id)] == ["到店打卡"]
     with pytest.raises(NotFound):
         tasks.claim(games.db, games.cashier, m.id, new_id(), now=local(MONDAY))
+    with pytest.raises(PermissionDenied):  # operators configure tasks; the counter records them
+        tasks.claim(games.db, games.operator, m.id, visit.id, now=local(MONDAY + timedelta(days=1)))
+    assert tasks.claim(games.db, games.supervisor, m.id, visit.id, now=local(MONDAY + timedelta(days=1))).points == 5
 
 
 def test_concurrent_claims_on_postgresql_exactly_one_wins(games: Games) -> None:
