@@ -223,10 +223,11 @@ class SignInResult:
     bonuses: tuple[BonusView, ...]
     balance: int
     occurred_at: datetime
+    task_points: int = 0  # the visit tasks this sign-in completed (tasks.after_sign_in)
 
     @property
     def net_points(self) -> int:
-        return self.points + sum(b.points for b in self.bonuses) - self.cost
+        return self.points + sum(b.points for b in self.bonuses) + self.task_points - self.cost
 
 
 def _already(day: date) -> Conflict:
@@ -256,8 +257,8 @@ def sign_in(db: Database, actor: Actor, member_id: uuid.UUID, *, now: datetime |
             member = _locked_member(session, member_id)
             result = _record(session, member, actor, day, day, now, makeup=False)
             # A sign-in is a visit: the visit tasks pay and the abuse rules look (tasks.py, risk.py).
-            tasks.after_sign_in(session, actor, member, day, now)
-            return replace(result, balance=member.balance) if member.balance != result.balance else result
+            visit = tasks.after_sign_in(session, actor, member, day, now)
+            return replace(result, balance=member.balance, task_points=visit) if visit else result
     except IntegrityError:
         # The unique (member, day) key: another till signed the member in first.
         if _day_taken(db, member_id, day):

@@ -394,11 +394,17 @@ def after_profile_completed(session: Session, actor: Actor, member: Member, now:
         risk.evaluate(session, actor, member, now)
 
 
-def after_sign_in(session: Session, actor: Actor, member: Member, day: date, now: datetime) -> None:
-    """Called by ``signin.sign_in``: a sign-in is a visit. Pays the visit tasks and applies the abuse rules."""
+def after_sign_in(session: Session, actor: Actor, member: Member, day: date, now: datetime) -> int:
+    """Called by ``signin.sign_in``: a sign-in is a visit. Pays the visit tasks, applies the abuse rules.
+
+    Returns the points the visit tasks paid.
+    """
+    paid = 0
     for task in _active(session, Trigger.VISIT, day):
-        _reward(session, actor, member, task, day, now, "signin")
+        if _reward(session, actor, member, task, day, now, "signin") is not None:
+            paid += task.points
     risk.evaluate(session, actor, member, now)
+    return paid
 
 
 # -- the counter's view -----------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_signing_in_is_a_visit(games: Games) -> None:
     t = new_task(games, points=6)
     m = new_member(games.db, games.cashier)
     result = signin.sign_in(games.db, games.cashier, m.id, now=local(MONDAY, 9))
-    assert result.balance == result.net_points + 6 == member_row(games.db, m.id).balance
+    assert result.task_points == 6 and result.balance == result.net_points == member_row(games.db, m.id).balance
     assert [c.source for c in rewards(games, m.id, t.id)] == ["signin"]
     with pytest.raises(Conflict):
         tasks.claim(games.db, games.cashier, m.id, t.id, now=local(MONDAY, 10))
@@ -136,7 +136,7 @@ def test_signing_in_is_a_visit(games: Games) -> None:
     other = new_member(games.db, games.cashier)
     tasks.claim(games.db, games.cashier, other.id, t.id, now=local(MONDAY, 9))
     after = signin.sign_in(games.db, games.cashier, other.id, now=local(MONDAY, 10))
-    assert after.balance == after.net_points + 6
+    assert after.task_points == 0 and after.balance == after.net_points + 6
     assert_clean(games.db)
 
 
