@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, and_, bindparam, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, campaigns, ledger, reviews, tasks, tiers
@@ -92,6 +92,13 @@ def earn_points(amount_fen: int, rules: Rules, tier: tiers.TierView, multipliers
 # What a repeated receipt is answered from, and the purchase's own row; built once, run by every award.
 _PREVIOUS_RECEIPT = select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_fen, Purchase.points) \
     .where(Purchase.store_id == bindparam("store"), Purchase.receipt_no == bindparam("receipt"))
+# On the spend basis (the default), the same check and the member's growth before this purchase
+# in one statement: one row always, the receipt's columns NULL when it is new.
+_PREVIOUS_RECEIPT_AND_SPEND = select(
+    tiers.SPEND_GROWTH.label("growth"), Purchase.receipt_no, Purchase.member_id, Purchase.amount_fen,
+    Purchase.points,
+).select_from(select(literal(1).label("one")).subquery().outerjoin(
+    Purchase, and_(Purchase.store_id == bindparam("store"), Purchase.receipt_no == bindparam("receipt"))))
 _INSERT_PURCHASE = insert(Purchase.__table__)  # the table, not the entity: no ORM bulk-insert machinery
 
 
@@ -106,19 +113,27 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             check_amount(amount_fen, rules)
             ladder = tiers.list_tiers(session)
             member = ledger.lock_member(session, member_id)
-            previous = session.execute(_PREVIOUS_RECEIPT, {"store": actor.store_id, "receipt": receipt_no}).first()
+            day = business_day(now, actor.store_tz)
+            since = tiers.window_start(day, actor.store_tz, rules.tier_window_months)
+            # Growth before this purchase is added (the purchase's own share is added below: its
+            # amount, or on the points basis the points it earns now).
+            growth_before: int | None = None
+            receipt = {"store": actor.store_id, "receipt": receipt_no}
+            if rules.tier_basis == "spend":
+                found = session.execute(_PREVIOUS_RECEIPT_AND_SPEND, receipt | {"member": member.id, "since": since}
+                                        ).one()
+                previous, growth_before = (found if found.receipt_no is not None else None), int(found.growth)
+            else:
+                previous = session.execute(_PREVIOUS_RECEIPT, receipt).first()
             if previous is not None:
                 return _repeat(member, previous, amount_fen, ladder, now, actor)
             if member.status != "active":
                 raise MemberNotActive()
-            day = business_day(now, actor.store_tz)
             tier_before = tiers.effective_tier(member, ladder, day)
             active = campaigns.active_on(session, day, tier_before.code)
             points = earn_points(amount_fen, rules, tier_before, [c.multiplier_permille for c in active])
-            # Growth before this purchase is added, so the query needs no flush; the purchase's own
-            # share is added below (its amount, or on the points basis the points it earns now).
-            growth_before = tiers.growth(session, member.id, rules,
-                                         tiers.window_start(day, actor.store_tz, rules.tier_window_months))
+            if growth_before is None:
+                growth_before = tiers.growth(session, member.id, rules, since)
             # Written at once (a plain INSERT, not an ORM flush): the entry below refers to it, and a
             # receipt another till recorded a moment ago fails here, as a flush would.
             purchase_id = new_id()

@@ -74,14 +74,16 @@ def list_tiers(session: Session) -> list[TierView]:
     return [TierView(*row) for row in session.connection().execute(_LIST_TIERS)]
 
 
-# Spend in the window less what was refunded of it, in one statement built once (every award runs it).
-_SPEND_GROWTH = select(
+# Spend in the window less what was refunded of it, built once (every award runs it), with the
+# bind parameters "member" and "since"; an award reads it in the same statement as its receipt check.
+SPEND_GROWTH = (
     select(func.coalesce(func.sum(Purchase.amount_fen), 0))
     .where(Purchase.member_id == bindparam("member"), Purchase.occurred_at >= bindparam("since"))
     .scalar_subquery()
     - select(func.coalesce(func.sum(Refund.amount_fen), 0)).join(Purchase, Purchase.id == Refund.purchase_id)
     .where(Refund.member_id == bindparam("member"), Purchase.occurred_at >= bindparam("since")).scalar_subquery()
 )
+_SPEND_GROWTH = select(SPEND_GROWTH)
 
 
 def window_start(today: date, tz_name: str, months: int) -> datetime:
