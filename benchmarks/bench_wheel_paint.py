@@ -57,7 +57,8 @@ def main() -> int:
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtWidgets import QApplication
 
-    from ui.widgets.wheel_view import SpinWheel, paint_face
+    from ui.widgets.wheel_paint import paint_face
+    from ui.widgets.wheel_view import SpinWheel
 
     app = QApplication.instance() or QApplication([])
     wheel = SpinWheel()

@@ -338,7 +338,7 @@ def test_a_refused_spin_says_why_and_the_wheel_does_not_move(qtbot, cashier_ctx,
     serve(qtbot, page, who)
     wait_for_wheels(qtbot, page)
     if why == "points":
-        expected = f"A spin costs 10 points; the balance is 0."
+        expected = "A spin costs 10 points; the balance is 0."
         assert page.wheel_panel.refusal.text() == expected  # said before anyone presses anything
     else:
         wheel_setup.set_wheel_active(ui_db, system_actor(ui_db), view.id, False)  # paused after the page read it

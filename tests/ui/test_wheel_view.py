@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 
-from ui.widgets.wheel_view import SpinWheel, break_points, fit_label, label_font, two_lines
+from ui.widgets.wheel_paint import break_points, fit_label, label_font, two_lines
+from ui.widgets.wheel_view import SpinWheel
 
 TWELVE = [(chr(ord("A") + i), QColor.fromHsv(i * 30, 200, 200).name()) for i in range(12)]
 WAIT = 5000

@@ -56,6 +56,7 @@ class GamesPage(QWidget):
         self.spinning = False  # from the press of the key until the wheel has landed
         self.spin: games_ops.Spin | None = None  # committed, being animated
         self.last_spin: games_ops.Spin | None = None  # the last one announced
+        self.spun_phone = ""  # of the member the last spin was for (the prize slip masks it)
         self._tasks = Tasks(self)
         self.confirm: QMessageBox | None = None
         self.voucher: PrizeVoucherDialog | None = None
@@ -269,25 +270,33 @@ class GamesPage(QWidget):
         self.wheel_panel.set_busy(True)
         self.wheel_panel.voucher_button.hide()
         self.wheel_panel.say(self.tr("Spinning…"), "spinning")
+        self.spun_phone = self.member.phone if self.member is not None else ""
         try:
             outcome = await games_ops.spin(self.ctx, member_id, wheel_id, new_id().hex)
-            shown = self.wheel_panel.shown
-            if shown is None or (shown.id, shown.version) != (outcome.result.wheel_id, outcome.result.version):
-                # an operator published a new version since the wheel was drawn: draw the one spun
-                self.wheel_panel.draw_wheel(await games_ops.wheel_version(self.ctx, outcome.result.wheel_id))
         except Exception as exc:  # not enough points, cap reached, closed, member blocked: no animation
             self.spinning = False
             self.wheel_panel.set_busy(False)
             self.wheel_panel.say(error_text(exc), "error")
             self._load_wheels()
             return
-        self.spin = outcome
+        self.spin = outcome  # committed: from here on the prize is announced whatever happens
+        result = outcome.result
+        if not self._drawn(result.wheel_id, result.version):
+            # an operator published a new version since the wheel was drawn: draw the one spun
+            try:
+                self.wheel_panel.draw_wheel(await games_ops.wheel_version(self.ctx, result.wheel_id))
+            except Exception as exc:
+                self.wheel_panel.show_refusal(error_text(exc))
         if self.customer is not None:
             self.customer.show_result(self.tr("Good luck!"), "spinning")
-        if 0 <= outcome.result.segment_index < len(self.wheel.segments()):
-            self.wheel.spin_to(outcome.result.segment_index)
+        if self._drawn(result.wheel_id, result.version) and 0 <= result.segment_index < len(self.wheel.segments()):
+            self.wheel.spin_to(result.segment_index)
         else:
-            self._landed(outcome.result.segment_index)  # a wheel drawn differently: announce without turning
+            self._landed(result.segment_index)  # the wheel shown is not the one spun: announce without turning
+
+    def _drawn(self, wheel_id: uuid.UUID, version: int) -> bool:
+        shown = self.wheel_panel.shown
+        return shown is not None and (shown.id, shown.version) == (wheel_id, version)
 
     def _landed(self, _index: int) -> None:
         outcome, self.spin = self.spin, None
@@ -327,8 +336,8 @@ class GamesPage(QWidget):
         outcome = self.last_spin if self.spin is None else None
         if outcome is None or outcome.prize is None:
             return
-        phone = self.member.phone if self.member is not None else ""
-        self.voucher = PrizeVoucherDialog(outcome.result, outcome.prize, phone, self.ctx.actor.store_name, self)
+        self.voucher = PrizeVoucherDialog(outcome.result, outcome.prize, self.spun_phone, self.ctx.actor.store_name,
+                                          self)
         self.voucher.open()
 
     # -- the customer's screen ---------------------------------------------------------------
