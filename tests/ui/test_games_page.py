@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -394,3 +395,22 @@ def test_the_customer_screen_goes_to_the_monitor_that_is_not_the_cashiers():
     assert customer_side([cashier], cashier) is None
     assert customer_side([cashier, customer_side_monitor], cashier) is customer_side_monitor
     assert customer_side([customer_side_monitor, cashier], cashier) is customer_side_monitor
+
+
+def test_a_wheel_changed_by_an_operator_meanwhile_is_redrawn_before_it_turns(qtbot, cashier_ctx, ui_db):
+    first = open_wheel(ui_db)
+    who = customer(ui_db, 0)
+    page = open_page(qtbot, cashier_ctx)
+    serve(qtbot, page, who)
+    wait_for_wheels(qtbot, page)
+    draft = first.draft()
+    segments = (segment("谢谢参与", "#FCE7B2", 0), segment("新品试吃", "#10B981", 0, 8),
+                segment("双倍积分", "#E5484D", 1, 88), segment("再来一次", "#FDE68A", 0))
+    wheel_setup.save_wheel(ui_db, system_actor(ui_db), replace(draft, segments=segments), wheel_id=first.id)
+    assert page.wheel.segments()[2][0] == "10积分"  # the page still shows version 1
+    qtbot.keyClick(page, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: landed(page), timeout=WAIT)
+    assert page.last_spin.result.version == 2
+    assert [label for label, _ in page.wheel.segments()] == ["谢谢参与", "新品试吃", "双倍积分", "再来一次"]
+    assert page.wheel.segment_under_pointer() == page.last_spin.result.segment_index == 2
+    assert page.wheel_panel.result.text() == f"张三丰 won 88 points! Balance {i18n.points(88)}"
