@@ -1,8 +1,10 @@
 """Rows to canonical JSON and back, and an event's digest.
 
 An event's payload is ``{"rows": [[table, {column: value}], ...]}`` with the
-rows in the order the store inserted them. UUIDs travel as 32 hex digits,
-instants as UTC ISO strings, days as ISO dates; the JSON is canonical
+rows in the order the store inserted them, as the replica's SQLite stores
+them: UUIDs as 32 hex digits, instants as UTC text, days as ISO dates,
+booleans as 0 or 1 (``decode_row`` also reads ISO instants with an offset,
+which ``encode_row`` writes for rows the chain keeps aside); the JSON is canonical
 (sorted keys, no spaces), so the same rows always give the same bytes and
 the same sha256 digest, which is how the chain tells a repeat from a
 different event wearing the same id.
@@ -15,7 +17,7 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Date, Table, Uuid
+from sqlalchemy import Boolean, Date, Table, Uuid
 
 from ..models import Base, UTCDateTime
 
@@ -46,13 +48,20 @@ def table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value  # SQLite keeps naive UTC
+
+
 def _decoder(column_type: object):  # type: ignore[no-untyped-def]
     if isinstance(column_type, Uuid):
         return lambda v: None if v is None else uuid.UUID(v)
     if isinstance(column_type, UTCDateTime):
-        return lambda v: None if v is None else datetime.fromisoformat(v)
+        return lambda v: None if v is None else _instant(v)
     if isinstance(column_type, Date):
         return lambda v: None if v is None else date.fromisoformat(v)
+    if isinstance(column_type, Boolean):
+        return lambda v: None if v is None else bool(v)
     return lambda v: v
 
 

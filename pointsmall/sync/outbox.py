@@ -16,8 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy import Uuid
+from sqlalchemy import delete, func, select, update
 
 from ..clock import utc_now
 from ..db import Database
@@ -62,7 +61,7 @@ def _seal_some(session: Any, max_rows: int) -> int:
         captured = whole or captured
     rows = _fetch(conn, captured)
     state_seq = conn.execute(select(SyncState.sealed_seq).where(SyncState.id == 1)).scalar_one()
-    now = utc_now()
+    now = utc_now().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     outbox, pending_marks = [], []
     group: list[Any] = []
     for index, row in enumerate(captured):
@@ -72,12 +71,13 @@ def _seal_some(session: Any, max_rows: int) -> int:
         state_seq += 1
         payload = codec.canonical({"rows": [[r.tbl, rows[(r.tbl, r.row_key)]] for r in group
                                             if (r.tbl, r.row_key) in rows]})
-        outbox.append(dict(seq=state_seq, event_id=new_id(), payload=payload, digest=codec.digest(payload),
-                           rows=len(group), created_at=now, acked_at=None))
+        outbox.append((state_seq, new_id().hex, payload, codec.digest(payload), len(group), now))
         pending_marks += [dict(k=r.row_key, s=state_seq) for r in group
                           if r.tbl in ("point_entries", "stock_entries")]
         group = []
-    conn.execute(insert(SyncOutbox), outbox)
+    # Raw, as SQLite stores these types (hex UUID, naive UTC text): tens of thousands of rows per round.
+    conn.exec_driver_sql("INSERT INTO sync_outbox (seq, event_id, payload, digest, rows, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", outbox)
     if pending_marks:
         conn.exec_driver_sql("UPDATE sync_pending SET event_seq = ? WHERE row_id = ?",
                              [(m["s"], m["k"]) for m in pending_marks])
@@ -87,21 +87,25 @@ def _seal_some(session: Any, max_rows: int) -> int:
 
 
 def _fetch(conn: Any, captured: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The captured rows' current content (fact tables are append-only: it is what was inserted)."""
+    """The captured rows as SQLite stores them (fact tables are append-only: what was inserted).
+
+    Read raw: UUIDs are already 32 hex digits, instants UTC text, days ISO
+    text, which is the wire format ``codec.decode_row`` reads.
+    """
     wanted: dict[str, list[str]] = defaultdict(list)
     for r in captured:
         wanted[r.tbl].append(r.row_key)
+    raw = conn.connection.driver_connection
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for name, keys in wanted.items():
-        table = codec.table(name)
-        key_col = table.c[FACT_TABLES[name]]
-        uuid_key = isinstance(key_col.type, Uuid)
+        key = FACT_TABLES[name]
         for start in range(0, len(keys), 900):
             chunk = keys[start:start + 900]
-            values = [uuid.UUID(k) for k in chunk] if uuid_key else chunk
-            for row in conn.execute(select(table).where(key_col.in_(values))).mappings():
-                key = row[key_col.name]
-                found[(name, key.hex if uuid_key else key)] = codec.encode_row(dict(row))
+            cursor = raw.execute(f"SELECT * FROM {name} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk)
+            columns = [d[0] for d in cursor.description]
+            at = columns.index(key)
+            for row in cursor:
+                found[(name, row[at])] = dict(zip(columns, row))
     return found
 
 

@@ -118,6 +118,12 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
     with chain_snapshot(chain) as (src, xmin), replica_apply(replica) as dst:
         applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.store_id == store_id)).scalar() or 0
         report.chain_applied_seq = applied
+        if full:
+            # A new computer for a store continues the store's numbering (nothing of its own is unsent).
+            dst.execute(update(SyncState).where(SyncState.id == 1).values(sealed_seq=applied, acked_seq=applied))
+        elif applied > dst.execute(select(SyncState.sealed_seq)).scalar_one():
+            raise SyncStopped(reason=f"head office has more events from store {store_id} than this computer "
+                                     "made. Is another computer syncing as this store? Call head office support.")
         _acknowledge(dst, applied)
         if full:
             _copy_all(src, dst, report, progress)
@@ -222,12 +228,16 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
 
 
 def _lots_of_changed_members(src: Connection, member_keys: set[str], have: set[uuid.UUID]) -> list[dict[str, Any]]:
-    """Every lot of a member whose ledger moved: the chain may have drawn other lots than the store did."""
+    """The open lots of a member whose ledger moved: the chain may have drawn other lots than the store did.
+
+    (A lot the chain drew is in the change log by itself.)
+    """
     lots = codec.table("point_lots")
     ids = [uuid.UUID(k) for k in member_keys]
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ids), 5000):
-        rows += [dict(r) for r in src.execute(select(lots).where(lots.c.member_id.in_(ids[start:start + 5000])))
+        rows += [dict(r) for r in src.execute(select(lots).where(lots.c.member_id.in_(ids[start:start + 5000]),
+                                                                 lots.c.remaining > 0))
                  .mappings() if r["id"] not in have]
     return rows
 
