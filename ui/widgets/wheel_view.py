@@ -4,8 +4,9 @@ The wheel itself (segments, labels, rim and its lights) is painted once into
 a cached image, rebuilt only when the segments, the size or the screen's
 pixel ratio change; a frame only rotates that image and puts the fixed
 pointer and centre button (two more small cached images) on top. While the
-wheel turns fast the rotation skips smoothing (nobody sees the edges of a
-blur); slow and at rest it is smoothed.
+wheel turns, the rotation is drawn without smoothing (in motion nobody sees
+the difference, and smoothing costs more than the rest of the frame); the
+wheel at rest is drawn smoothed.
 
 Angles are degrees clockwise. Segment ``i`` covers ``[i, i + 1) × span``
 measured clockwise from the top of the unrotated wheel; the pointer sits at
@@ -32,7 +33,6 @@ from .wheel_paint import Geometry, geometry_for, paint_face, paint_hub, paint_po
 
 SPIN_MS = 4500  # a few seconds: long enough to build suspense, short enough for a queue at the till
 TURNS = 6  # full turns before the landing
-FAST_DEGREES = 3.0  # per frame; faster than this the rotation is drawn without smoothing
 
 
 class SpinWheel(QWidget):
@@ -54,7 +54,6 @@ class SpinWheel(QWidget):
         self.duration_ms = SPIN_MS
         self._segments: list[tuple[str, str]] = []
         self._angle = 0.0
-        self._painted_angle = 0.0
         self._target: int | None = None
         self._interactive = True
         self._pressed = False
@@ -231,9 +230,7 @@ class SpinWheel(QWidget):
         """One frame: the cached face rotated to the current angle, then the pointer and the hub."""
         face, (pointer, pointer_at), hub = self._cached()
         geo = self.wheel_geometry()
-        fast = self.is_spinning() and abs(self._angle - self._painted_angle) > FAST_DEGREES
-        self._painted_angle = self._angle
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not fast)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not self.is_spinning())
         painter.save()
         painter.translate(geo.centre)
         painter.rotate(self._angle)
