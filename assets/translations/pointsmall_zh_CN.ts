@@ -1590,6 +1590,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Head office&apos;s database is at schema {theirs}, this program at {ours}: update the program or head office&apos;s database first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The sync stopped: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5336,6 +5340,10 @@ What did you check?</source>
     <message>
         <source>{points} pts</source>
         <translation>{points} 积分</translation>
+    </message>
+    <message>
+        <source>Last spins: {spins}</source>
+        <translation>最近抽奖:{spins}</translation>
     </message>
     <message>
         <source>Free spins left today: {n}</source>

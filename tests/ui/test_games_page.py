@@ -414,3 +414,19 @@ def test_a_wheel_changed_by_an_operator_meanwhile_is_redrawn_before_it_turns(qtb
     assert [label for label, _ in page.wheel.segments()] == ["谢谢参与", "新品试吃", "双倍积分", "再来一次"]
     assert page.wheel.segment_under_pointer() == page.last_spin.result.segment_index == 2
     assert page.wheel_panel.result.text() == f"张三丰 won 88 points! Balance {i18n.points(88)}"
+
+
+def test_a_spin_committed_before_the_till_went_down_is_still_shown(qtbot, cashier_ctx, ui_db):
+    """The spin is committed before the animation: after a crash the prize is in the member's last spins."""
+    view = open_wheel(ui_db, segments=(segment("谢谢参与", "#FCE7B2", 0), segment("5元券", "#10B981", 1, prize="coupon",
+                                                                                 face_value_fen=500, validity_days=7),
+                                       segment("谢谢参与", "#FDE68A", 0), segment("20积分", "#E5484D", 0, 20)))
+    who = customer(ui_db, 0)
+    before = wheel.spin(ui_db, cashier_ctx.actor, member_id=who.id, wheel_id=view.id)  # the till that went down
+    page = open_page(qtbot, cashier_ctx)
+    serve(qtbot, page, who)
+    wait_for_wheels(qtbot, page)
+    assert page.wheel_panel.recent.text() == f"Last spins: {i18n.moment(before.occurred_at)} 5元券 ({before.voucher_code})"
+    qtbot.keyClick(page, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: landed(page) and page.wheel_panel.recent.text().count("5元券") == 2, timeout=WAIT)
+    page.voucher.accept()

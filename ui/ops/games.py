@@ -24,6 +24,8 @@ from pointsmall.wheel_setup import WheelView
 
 from ..context import AppContext
 
+RECENT_SPINS = 3
+
 
 @dataclass(frozen=True)
 class SignInView:
@@ -39,6 +41,7 @@ class WheelChoice:
 
     wheels: list[WheelView]
     status: SpinStatus | None  # None without a member or without an open wheel
+    recent: list[SpinResult]  # the member's last spins on any wheel, newest first (a crashed till's prize is here)
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,10 @@ async def make_up(ctx: AppContext, member_id: uuid.UUID, day: date) -> SignInRes
 def _wheel_choice(db: Database, actor: Actor, member_id: uuid.UUID | None, wheel_id: uuid.UUID | None) -> WheelChoice:
     wheels = wheel_setup.list_wheels(db, actor, open_at=utc_now())
     chosen = next((w for w in wheels if w.id == wheel_id), wheels[0] if wheels else None)
+    recent = wheel.draws_for(db, actor, member_id, limit=RECENT_SPINS) if member_id is not None else []
     if chosen is None or member_id is None:
-        return WheelChoice(wheels, None)
-    return WheelChoice(wheels, wheel.spin_status(db, actor, member_id, chosen.id))
+        return WheelChoice(wheels, None, recent)
+    return WheelChoice(wheels, wheel.spin_status(db, actor, member_id, chosen.id), recent)
 
 
 async def wheel_choice(ctx: AppContext, member_id: uuid.UUID | None, wheel_id: uuid.UUID | None) -> WheelChoice:

@@ -121,6 +121,7 @@ class GamesPage(QWidget):
         self.wheel_panel.voucher_button.hide()
         self.strip.show_member(None)
         self.signin.show_calendar(None)
+        self.wheel_panel.show_recent([])
         if self.customer is not None:
             self.customer.show_waiting()
         if self.loaded or self.isVisible():
@@ -191,6 +192,7 @@ class GamesPage(QWidget):
         if choice.status is None and choice.wheels:
             self.wheel_panel.draw_wheel(next((w for w in choice.wheels if w.id == chosen), choice.wheels[0]))
         self.wheel_panel.show_status(choice.status, member_id is not None)
+        self.wheel_panel.show_recent(choice.recent)
         if self.customer is not None and self.wheel_panel.shown is not None:
             self.customer.show_title(self.wheel_panel.shown.name)
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from pointsmall.wheel import SpinStatus
+from pointsmall.wheel import SpinResult, SpinStatus
 from pointsmall.wheel_setup import WheelView
 
 from .. import i18n
@@ -61,6 +61,9 @@ class WheelPanel(QFrame):
         self.result.hide()
         self.voucher_button = QPushButton(self.tr("Show the prize voucher…"), objectName="prizeVoucherButton")
         self.voucher_button.hide()
+        self.recent = QLabel(objectName="spinRecent")
+        self.recent.setWordWrap(True)
+        self.recent.hide()
 
         top = QHBoxLayout()
         top.setSpacing(10)
@@ -81,6 +84,7 @@ class WheelPanel(QFrame):
         layout.addWidget(self.refusal)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.result)
+        layout.addWidget(self.recent)
         layout.addLayout(bottom)
         self.wheel.set_centre_text(self.tr("Spin"))
 
@@ -126,6 +130,15 @@ class WheelPanel(QFrame):
             self.tr("{points} pts").format(points=i18n.points(status.next_cost))
         self.wheel.set_centre_text(self.tr("Spin"), cost)
         self.show_refusal(error_text(status.refusal) if status.refusal is not None else "")
+
+    def show_recent(self, spins: list[SpinResult]) -> None:
+        """The member's last spins, newest first: a prize committed before a crash is never lost from sight."""
+        words = []
+        for spin in spins:
+            prize = spin.label if spin.voucher_code is None else f"{spin.label} ({spin.voucher_code})"
+            words.append(f"{i18n.moment(spin.occurred_at)} {prize}")
+        self.recent.setText(self.tr("Last spins: {spins}").format(spins=" · ".join(words)) if words else "")
+        self.recent.setVisible(bool(words))
 
     def show_refusal(self, text: str) -> None:
         self.refusal.setText(text)
