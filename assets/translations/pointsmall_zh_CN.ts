@@ -1583,35 +1583,35 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Only the store&apos;s local SQLite database can be an offline replica.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有门店本地的 SQLite 数据库才能作为离线副本。</translation>
     </message>
     <message>
         <source>This database is the replica of store {store}; it cannot serve store {other}.</source>
-        <translation type="unfinished"></translation>
+        <translation>此数据库是门店 {store} 的副本，不能用于门店 {other}。</translation>
     </message>
     <message>
         <source>Head office&apos;s database is at schema {theirs}, this program at {ours}: update the program or head office&apos;s database first.</source>
-        <translation type="unfinished"></translation>
+        <translation>总部数据库的结构版本为 {theirs}，本程序为 {ours}：请先更新程序或总部数据库。</translation>
     </message>
     <message>
         <source>The sync stopped: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>同步已停止：{reason}</translation>
     </message>
     <message>
         <source>The sync stopped: event {event} (number {seq}) of store {store} was already received with different content. Nothing was overwritten; call head office support.</source>
-        <translation type="unfinished"></translation>
+        <translation>同步已停止：门店 {store} 的事件 {event}（第 {seq} 号）此前已以不同内容收到。没有覆盖任何数据；请联系总部技术支持。</translation>
     </message>
     <message>
         <source>The sync stopped: head office has event number {seq} of store {store} under another id. Was this computer restored from an old backup? Call head office support.</source>
-        <translation type="unfinished"></translation>
+        <translation>同步已停止：总部已有门店 {store} 的第 {seq} 号事件，但事件编号不同。这台电脑是否从旧备份恢复过？请联系总部技术支持。</translation>
     </message>
     <message>
         <source>This database is not set up as an offline store&apos;s replica; run the first sync from head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>此数据库尚未设置为离线门店的副本；请先从总部进行首次同步。</translation>
     </message>
     <message>
         <source>This replica belongs to store {store}, which head office&apos;s database does not know.</source>
-        <translation type="unfinished"></translation>
+        <translation>此副本属于门店 {store}，但总部数据库中没有这家门店。</translation>
     </message>
     <message>
         <source>Already done; this task pays {times} time(s) in all.</source>
@@ -1775,15 +1775,15 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Offline, a member can spend at most {cap} points a day before head office confirms them; this would make {spent}. Try again once the store is back online.</source>
-        <translation type="unfinished"></translation>
+        <translation>离线时，每位会员每天在总部确认前最多可使用 {cap} 积分；本次之后将达到 {spent}。请在门店恢复联网后再试。</translation>
     </message>
     <message>
         <source>Offline, this store can take at most {cap} points before head office confirms them; this would make {spent}. Try again once the store is back online.</source>
-        <translation type="unfinished"></translation>
+        <translation>离线时，本店在总部确认前最多可收取 {cap} 积分；本次之后将达到 {spent}。请在门店恢复联网后再试。</translation>
     </message>
     <message>
         <source>An offline cap is a whole number of points from 0 to 10,000,000, or none.</source>
-        <translation type="unfinished"></translation>
+        <translation>离线上限须为 0 至 10,000,000 之间的整数积分，或不设上限。</translation>
     </message>
     <message>
         <source>This wheel opens at {when}.</source>
