@@ -61,7 +61,7 @@ def run_check(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> bo
         mirrored = verify_replica(replica, chain)
         print(f"replica of store {mirrored.store_id}: {mirrored.members:,} members, {mirrored.lots:,} lots, "
               f"{mirrored.items:,} items compared; waiting for head office: {mirrored.pending_events:,} event(s), "
-              f"{mirrored.unsealed_rows:,} new row(s)", file=out)
+              f"{mirrored.unsealed:,} new transaction(s)", file=out)
         own = check.run_check(chain)
         print(f"head office {chain.describe()}: {own.members:,} members, {own.entries:,} ledger entries", file=out)
         problems = mirrored.problems + [f"head office: {p}" for p in own.problems]

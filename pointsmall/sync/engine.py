@@ -57,7 +57,7 @@ class SyncReport:
 class SyncStatus:
     store_id: str
     pending_events: int  # sealed, not yet applied by the chain
-    unsealed_rows: int  # captured since the last sync
+    unsealed: int  # local transactions captured since the last sync, not yet sealed into events
     sealed_seq: int
     confirmed_through: int
     last_sync_at: datetime | None
@@ -69,7 +69,8 @@ class SyncStatus:
 
     @property
     def pending(self) -> int:
-        return self.pending_events + (1 if self.unsealed_rows else 0)
+        """Local transactions head office has not confirmed yet (what the status bar counts)."""
+        return self.pending_events + self.unsealed
 
     @property
     def online(self) -> bool:

@@ -130,11 +130,11 @@ def mark_acked(replica: Database, through: int) -> None:
 
 
 def pending_counts(session: Any) -> tuple[int, int]:
-    """(events sealed and not acknowledged, captured rows not sealed yet)."""
+    """(events sealed and not acknowledged, local transactions captured and not sealed yet)."""
     acked = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
     events = session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.seq > acked)) or 0
-    rows = session.scalar(select(func.count()).select_from(SyncCaptured)) or 0
-    return int(events), int(rows)
+    transactions = session.scalar(select(func.count(func.distinct(SyncCaptured.txn)))) or 0
+    return int(events), int(transactions)
 
 
 def event_rows(payload: str) -> list[tuple[str, dict[str, Any]]]:

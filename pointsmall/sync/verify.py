@@ -32,7 +32,7 @@ class ReplicaCheck:
     lots: int = 0
     items: int = 0
     pending_events: int = 0
-    unsealed_rows: int = 0
+    unsealed: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -47,7 +47,7 @@ def verify_replica(replica: Database, chain: Database, *, max_listed: int = 50) 
         if state is None:
             raise NotAReplica()
         report.store_id = state.store_id
-        report.pending_events, report.unsealed_rows = pending_counts(local)
+        report.pending_events, report.unsealed = pending_counts(local)
         applied = remote.scalar(select(SyncPeer.applied_seq).where(SyncPeer.store_id == state.store_id)) or 0
         if applied < state.acked_seq:
             report.problems.append(f"the store counts {state.acked_seq} events confirmed, head office applied "

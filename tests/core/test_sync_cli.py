@@ -27,7 +27,7 @@ def test_a_new_store_syncs_and_checks_from_the_command_line(chain, tmp_path, cap
     award(store.db, store.cashier, member_id, 30)
     replica.dispose()
     assert main(_args(chain, path, "check")) == 0
-    assert "waiting for head office: 0 event(s), 3 new row(s)" in capsys.readouterr().out
+    assert "waiting for head office: 0 event(s), 1 new transaction(s)" in capsys.readouterr().out
     assert main(_args(chain, path, "sync")) == 0
     assert "pushed 1 event(s)" in capsys.readouterr().out
     assert balance(chain.db, member_id) == 150
