@@ -3901,10 +3901,6 @@ What did you check?</source>
         <translation>连续签到 {n} 天</translation>
     </message>
     <message>
-        <source>{month_name} {year}</source>
-        <translation>{year}年{month}月</translation>
-    </message>
-    <message>
         <source>Signed in: {points} points</source>
         <translation>已签到:{points} 积分</translation>
     </message>
@@ -3931,6 +3927,10 @@ What did you check?</source>
     <message>
         <source>Today</source>
         <translation>今天</translation>
+    </message>
+    <message>
+        <source>MMMM yyyy</source>
+        <translation>yyyy年M月</translation>
     </message>
     <message>
         <source>Today: not signed in yet</source>

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QLocale, QSize, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from pointsmall.signin import SigninCalendar
@@ -152,8 +152,8 @@ class SigninCalendarView(QFrame):
         self._summary(cal)
 
     def month_title(self, year: int, month: int) -> str:
-        name = QLocale().standaloneMonthName(month, QLocale.FormatType.LongFormat)
-        return self.tr("{month_name} {year}").format(month_name=name, month=month, year=year)
+        # a Qt date format, so each language orders it its own way (November 2026, 2026年11月)
+        return QLocale().toString(QDate(year, month, 1), self.tr("MMMM yyyy"))
 
     def _words(self, state: str, points: int, fillable: bool, cal: SigninCalendar) -> tuple[str, str]:
         if state == "signed":
