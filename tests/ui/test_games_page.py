@@ -430,3 +430,23 @@ def test_a_spin_committed_before_the_till_went_down_is_still_shown(qtbot, cashie
     qtbot.keyClick(page, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: landed(page) and page.wheel_panel.recent.text().count("5元券") == 2, timeout=WAIT)
     page.voucher.accept()
+
+
+def test_serving_the_next_member_mid_spin_lands_the_first_members_spin_at_once(
+        qtbot, cashier_ctx, ui_db):
+    open_wheel(ui_db, segments=(segment("谢谢参与", "#FCE7B2", 0), segment("30积分", "#F97316", 1, 30),
+                                segment("谢谢参与", "#FDE68A", 0), segment("20积分", "#E5484D", 0, 20)))
+    first = customer(ui_db, 0)
+    second = member(ui_db, name="李四", phone="13900139000", points=0)
+    joined_early(ui_db, second)
+    page = open_page(qtbot, cashier_ctx)
+    serve(qtbot, page, first)
+    wait_for_wheels(qtbot, page)
+    page.wheel.duration_ms = 20_000
+    qtbot.keyClick(page, Qt.Key.Key_F3)
+    qtbot.waitUntil(page.wheel.is_spinning, timeout=WAIT)
+    serve(qtbot, page, second)
+    assert not page.wheel.is_spinning() and page.wheel.segment_under_pointer() == 1
+    assert page.last_spin is None and page.wheel_panel.result.text() == ""  # the new member starts clean
+    assert balance(ui_db, first) == 30 and balance(ui_db, second) == 0
+    qtbot.waitUntil(lambda: page.status is not None and page.status.balance == 0, timeout=WAIT)
