@@ -36,7 +36,7 @@ from pointsmall import bootstrap, purchases, staff  # noqa: E402
 from pointsmall.db import Database  # noqa: E402
 from pointsmall.ids import new_id  # noqa: E402
 from pointsmall.models import Member, Store, Tier  # noqa: E402
-from pointsmall.sync import attach_replica, first_pull, sync_once  # noqa: E402
+from pointsmall.sync import attach_replica, first_pull, replica_sender, sync_once  # noqa: E402
 from pointsmall.sync.outbox import seal  # noqa: E402
 
 DB_NAME = "pointsmall_bench_sync"
@@ -181,7 +181,7 @@ def main() -> None:
                 events = outbox.unacked(pusher, 2000)
                 if not events:
                     return pushed
-                got = receive(chain, STORE, events)
+                got = receive(chain, replica_sender(pusher), events)
                 outbox.mark_acked(pusher, got.applied_through)
                 pushed += got.applied
 

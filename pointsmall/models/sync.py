@@ -30,6 +30,7 @@ class SyncState(Base):
     __tablename__ = "sync_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     store_id: Mapped[str] = mapped_column(String(16))
+    replica_id: Mapped[uuid.UUID]  # this computer: a store's tills each sync as their own replica
     txn: Mapped[int] = mapped_column(BigInteger, default=0)  # bumped at every local write transaction
     sealed_seq: Mapped[int] = mapped_column(Integer, default=0)  # last outbox seq made
     acked_seq: Mapped[int] = mapped_column(Integer, default=0)  # the chain applied every event up to here
@@ -81,8 +82,9 @@ class SyncApplying(Base):
 
 class SyncInbox(Base):
     __tablename__ = "sync_inbox"
-    __table_args__ = (UniqueConstraint("store_id", "store_seq"),)
+    __table_args__ = (UniqueConstraint("replica_id", "store_seq"),)
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    replica_id: Mapped[uuid.UUID]
     store_id: Mapped[str] = mapped_column(String(16))
     store_seq: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))
@@ -93,7 +95,8 @@ class SyncInbox(Base):
 
 class SyncPeer(Base):
     __tablename__ = "sync_peers"
-    store_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    replica_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(16))
     applied_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_push_at: Mapped[datetime | None]
     last_pull_at: Mapped[datetime | None]

@@ -40,7 +40,16 @@ from __future__ import annotations
 
 from ..db import Database
 from .capture import FACT_TABLES, attach_replica as _attach
-from .engine import CRASH_POINTS, InjectedCrash, SyncReport, SyncStatus, first_pull, sync_once, sync_status
+from .engine import (
+    CRASH_POINTS,
+    InjectedCrash,
+    SyncReport,
+    SyncStatus,
+    first_pull,
+    replica_sender,
+    sync_once,
+    sync_status,
+)
 from .errors import (
     EventContentMismatch,
     NotAReplica,
@@ -50,7 +59,7 @@ from .errors import (
     SyncStopped,
 )
 from .floor import FloorLimits, ReplicaBalance, install_floor_check, load_limits, replica_balance, set_limits
-from .inbox import Received, receive
+from .inbox import Received, Sender, receive
 from .pull import PullReport
 
 
@@ -74,6 +83,7 @@ __all__ = [
     "OutboxOutOfStep",
     "PullReport",
     "Received",
+    "Sender",
     "ReplicaBalance",
     "StoreOfflineLimitReached",
     "SyncReport",
@@ -83,6 +93,7 @@ __all__ = [
     "first_pull",
     "load_limits",
     "receive",
+    "replica_sender",
     "replica_balance",
     "set_limits",
     "sync_once",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_now
 from ..db import Database
 from ..errors import ValidationError
+from ..ids import new_id
 from ..models import Store, SyncState
 
 # Fact tables a store records, and the column that identifies a row. Order
@@ -80,7 +81,8 @@ def attach_replica(db: Database, store_id: str) -> None:
     with db.write() as session:
         state = session.get(SyncState, 1)
         if state is None:
-            session.execute(insert(SyncState).values(id=1, store_id=store_id, txn=0, sealed_seq=0, acked_seq=0))
+            session.execute(insert(SyncState).values(id=1, store_id=store_id, replica_id=new_id(), txn=0,
+                                                     sealed_seq=0, acked_seq=0))
         elif state.store_id != store_id:
             raise ValidationError("This database is the replica of store {store}; it cannot serve store {other}.",
                                   field="store", store=state.store_id, other=store_id)

@@ -25,7 +25,7 @@ from ..errors import DomainError
 from ..models import SyncState
 from . import outbox
 from .errors import NotAReplica
-from .inbox import receive
+from .inbox import Sender, receive
 from .pull import Progress, PullReport, pull
 
 Faults = Callable[[str], None]  # called at each crash point with its name; raising there simulates a crash
@@ -141,13 +141,14 @@ def _injected(exc: BaseException) -> bool:
 def _push(replica: Database, chain: Database, report: SyncReport, batch: int, progress: Progress | None,
           fault: Faults) -> None:
     total = sync_status(replica).pending_events
+    sender = replica_sender(replica)
     done = 0
     while True:
         events = outbox.unacked(replica, batch)
         if not events:
             return
         fault("before_upload")
-        received = receive(chain, _store(replica), events)
+        received = receive(chain, sender, events)
         fault("after_chain_commit")
         outbox.mark_acked(replica, received.applied_through)
         fault("after_ack")
@@ -164,12 +165,12 @@ def _push(replica: Database, chain: Database, report: SyncReport, batch: int, pr
             return
 
 
-def _store(replica: Database) -> str:
+def replica_sender(replica: Database) -> Sender:
     with replica.read() as session:
-        store = session.scalar(select(SyncState.store_id).where(SyncState.id == 1))
-    if store is None:
-        raise NotAReplica()
-    return store
+        state = session.get(SyncState, 1)
+        if state is None:
+            raise NotAReplica()
+        return Sender(state.replica_id, state.store_id)
 
 
 def _attempt(replica: Database) -> None:

@@ -1,8 +1,8 @@
 """The chain's inbox: each store's events inserted at most once, in the store's order.
 
-``receive`` runs in one chain transaction with the store's ``sync_peers``
-row locked (two pushes of one store queue; stores never wait for each
-other). An event at or below the store's applied position is a repeat: its
+``receive`` runs in one chain transaction with the sender's ``sync_peers``
+row locked (two pushes of one replica queue; stores and tills never wait
+for each other). Each replica (each till of a store) numbers its own events. An event at or below the store's applied position is a repeat: its
 id and digest must match what was received, and it is acknowledged again; a
 repeat with other content stops the sync (``EventContentMismatch``). Events
 above the position are applied in number order until the first gap, so a
@@ -13,6 +13,7 @@ store's acknowledgement.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
@@ -37,25 +38,37 @@ class Received:
     conflicts: list[str] = field(default_factory=list)
 
 
-def receive(chain: Database, store_id: str, events: list[OutboundEvent]) -> Received:
+@dataclass(frozen=True)
+class Sender:
+    """Who pushes: one replica (one computer) of a store. A store's tills each have their own."""
+
+    replica_id: uuid.UUID
+    store_id: str
+
+
+def receive(chain: Database, sender: Sender, events: list[OutboundEvent]) -> Received:
     with chain.write() as session:
-        return receive_in(session, store_id, events)
+        return receive_in(session, sender, events)
 
 
-def _peer(session: Session, store_id: str) -> SyncPeer:
-    if session.get(Store, store_id) is None:
-        raise ReplicaOfAnotherChain(store=store_id)
+def _peer(session: Session, sender: Sender) -> SyncPeer:
+    if session.get(Store, sender.store_id) is None:
+        raise ReplicaOfAnotherChain(store=sender.store_id)
+    values = dict(replica_id=sender.replica_id, store_id=sender.store_id, applied_seq=0)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(pg_insert(SyncPeer).values(store_id=store_id, applied_seq=0).on_conflict_do_nothing())
-    elif session.get(SyncPeer, store_id) is None:
-        session.execute(insert(SyncPeer).values(store_id=store_id, applied_seq=0))
-    peer = session.get(SyncPeer, store_id, with_for_update=True, populate_existing=True)
+        session.execute(pg_insert(SyncPeer).values(**values).on_conflict_do_nothing())
+    elif session.get(SyncPeer, sender.replica_id) is None:
+        session.execute(insert(SyncPeer).values(**values))
+    peer = session.get(SyncPeer, sender.replica_id, with_for_update=True, populate_existing=True)
     assert peer is not None
+    if peer.store_id != sender.store_id:
+        raise SyncStopped(reason=f"this computer synced as store {peer.store_id} before, now as {sender.store_id}")
     return peer
 
 
-def receive_in(session: Session, store_id: str, events: list[OutboundEvent]) -> Received:
-    peer = _peer(session, store_id)
+def receive_in(session: Session, sender: Sender, events: list[OutboundEvent]) -> Received:
+    store_id = sender.store_id
+    peer = _peer(session, sender)
     result = Received(applied_through=peer.applied_seq)
     events = sorted(events, key=lambda e: e.seq)
     for e in events:
@@ -86,12 +99,13 @@ def receive_in(session: Session, store_id: str, events: list[OutboundEvent]) -> 
         rows = [json.loads(e.payload)["rows"] for e in fresh]
         counts = projector.apply_batch([(e.event_id, r) for e, r in zip(fresh, rows)])
         now = utc_now()
-        projector.insert_rows("sync_inbox", [dict(event_id=e.event_id, store_id=store_id, store_seq=e.seq,
+        projector.insert_rows("sync_inbox", [dict(event_id=e.event_id, replica_id=sender.replica_id,
+                                                  store_id=store_id, store_seq=e.seq,
                                                   digest=e.digest, rows=len(r), conflicts=n, received_at=now)
                                              for e, r, n in zip(fresh, rows, counts)])
         result.conflicts = projector.conflicts
         result.applied = len(fresh)
-    session.execute(update(SyncPeer).where(SyncPeer.store_id == store_id)
+    session.execute(update(SyncPeer).where(SyncPeer.replica_id == sender.replica_id)
                     .values(applied_seq=expected - 1, last_push_at=utc_now()))
     result.applied_through = expected - 1
     return result

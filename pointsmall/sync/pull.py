@@ -110,20 +110,20 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
         state = session.get(SyncState, 1)
         if state is None:
             raise NotAReplica()
-        store_id, cursor = state.store_id, state.cursor
+        store_id, replica_id, cursor = state.store_id, state.replica_id, state.cursor
     full = full or cursor is None
     if full:
         _refuse_over_local_facts(replica)
     report = PullReport(0, {}, 0, 0, [])
     with chain_snapshot(chain) as (src, xmin), replica_apply(replica) as dst:
-        applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.store_id == store_id)).scalar() or 0
+        applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.replica_id == replica_id)).scalar() or 0
         report.chain_applied_seq = applied
         if full:
-            # A new computer for a store continues the store's numbering (nothing of its own is unsent).
+            # Nothing of its own is unsent (refused above): its position is what the chain has applied.
             dst.execute(update(SyncState).where(SyncState.id == 1).values(sealed_seq=applied, acked_seq=applied))
         elif applied > dst.execute(select(SyncState.sealed_seq)).scalar_one():
-            raise SyncStopped(reason=f"head office has more events from store {store_id} than this computer "
-                                     "made. Is another computer syncing as this store? Call head office support.")
+            raise SyncStopped(reason=f"head office has more events from this computer (store {store_id}) than it "
+                                     "made. Was it restored from an old backup? Call head office support.")
         _acknowledge(dst, applied)
         if full:
             _copy_all(src, dst, report, progress)
@@ -135,7 +135,7 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
             {"first_pull_at": utc_now()} if full else {})))
     # Outside the snapshot: a REPEATABLE READ transaction must not write rows a push may be updating.
     with chain.write() as session:
-        session.execute(update(SyncPeer).where(SyncPeer.store_id == store_id)
+        session.execute(update(SyncPeer).where(SyncPeer.replica_id == replica_id)
                         .values(last_pull_at=utc_now(), cursor=report.cursor))
     return report
 

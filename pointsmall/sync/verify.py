@@ -48,7 +48,7 @@ def verify_replica(replica: Database, chain: Database, *, max_listed: int = 50) 
             raise NotAReplica()
         report.store_id = state.store_id
         report.pending_events, report.unsealed = pending_counts(local)
-        applied = remote.scalar(select(SyncPeer.applied_seq).where(SyncPeer.store_id == state.store_id)) or 0
+        applied = remote.scalar(select(SyncPeer.applied_seq).where(SyncPeer.replica_id == state.replica_id)) or 0
         if applied < state.acked_seq:
             report.problems.append(f"the store counts {state.acked_seq} events confirmed, head office applied "
                                    f"only {applied}")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pointsmall.models import PointEntry, SyncInbox
-from pointsmall.sync import EventContentMismatch, OutboxOutOfStep, receive
+from pointsmall.sync import EventContentMismatch, OutboxOutOfStep, receive, replica_sender
 from pointsmall.sync import outbox
 from pointsmall.sync.codec import canonical, digest
 
@@ -50,7 +50,7 @@ def test_each_batch_delivered_n_times_is_applied_once(chain, tmp_path, times):  
     before = _entries(chain.db)
     for start in range(0, 12, 4):
         for _ in range(times):
-            got = receive(chain.db, "S02", events[start:start + 4])
+            got = receive(chain.db, replica_sender(store.db), events[start:start + 4])
             assert got.applied_through == start + 4
     assert _entries(chain.db) == before + 12
     expected = {m: sum(10 + i for i in range(12) if i % 3 == k) for k, m in enumerate(member_ids)}
@@ -68,15 +68,15 @@ def test_reordered_batches_wait_for_their_predecessors(chain, tmp_path):  # noqa
     outbox.seal(store.db)
     events = outbox.unacked(store.db, 100)
     batches = [events[0:3], events[3:6], events[6:9]]
-    got = receive(chain.db, "S02", batches[2])
+    got = receive(chain.db, replica_sender(store.db), batches[2])
     assert (got.applied, got.held_back, got.applied_through) == (0, 3, 0)
-    got = receive(chain.db, "S02", batches[1] + batches[0])  # one batch, out of order inside
+    got = receive(chain.db, replica_sender(store.db), batches[1] + batches[0])  # one batch, out of order inside
     assert (got.applied, got.applied_through) == (6, 6)
-    got = receive(chain.db, "S02", batches[2] + batches[0])
+    got = receive(chain.db, replica_sender(store.db), batches[2] + batches[0])
     assert (got.applied, got.repeated, got.applied_through) == (3, 3, 9)
     shuffled = events[:]
     random.Random(7).shuffle(shuffled)
-    got = receive(chain.db, "S02", shuffled)
+    got = receive(chain.db, replica_sender(store.db), shuffled)
     assert (got.applied, got.repeated) == (0, 9)
     with chain.db.read() as session:
         assert session.scalar(select(func.count()).select_from(SyncInbox)) == 9
@@ -90,7 +90,7 @@ def test_lost_acknowledgements_then_the_pull_alone_does_not_count_points_twice(c
     store = new_store(chain, "S02", tmp_path)
     award(store.db, store.cashier, member_id, 40)
     outbox.seal(store.db)
-    receive(chain.db, "S02", outbox.unacked(store.db, 10))  # applied; the answer never arrives
+    receive(chain.db, replica_sender(store.db), outbox.unacked(store.db, 10))  # applied; the answer never arrives
     from pointsmall.sync.pull import pull
     pull(store.db, chain.db)  # the snapshot says event 1 is applied: it is no longer pending
     assert balance(store.db, member_id) == 140 == balance(chain.db, member_id)
@@ -103,16 +103,16 @@ def test_a_repeat_with_other_content_stops_the_sync(chain, tmp_path):  # noqa: F
     award(store.db, store.cashier, member_id, 40)
     outbox.seal(store.db)
     [event] = outbox.unacked(store.db, 10)
-    receive(chain.db, "S02", [event])
+    receive(chain.db, replica_sender(store.db), [event])
     payload = json.loads(event.payload)
     for name, row in payload["rows"]:
         if name == "point_entries":
             row["points"] = 4000
     forged = canonical(payload)
     with pytest.raises(EventContentMismatch) as refused:
-        receive(chain.db, "S02", [replace(event, payload=forged, digest=digest(forged))])
+        receive(chain.db, replica_sender(store.db), [replace(event, payload=forged, digest=digest(forged))])
     assert "different content" in refused.value.message
     other_id = replace(event, event_id=outbox.new_id())
     with pytest.raises(OutboxOutOfStep):
-        receive(chain.db, "S02", [other_id])
+        receive(chain.db, replica_sender(store.db), [other_id])
     assert balance(chain.db, member_id) == 40

@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.create_table('sync_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.String(length=16), nullable=False),
+    sa.Column('replica_id', sa.Uuid(), nullable=False),
     sa.Column('txn', sa.BigInteger(), nullable=False),
     sa.Column('sealed_seq', sa.Integer(), nullable=False),
     sa.Column('acked_seq', sa.Integer(), nullable=False),
@@ -85,6 +86,7 @@ def upgrade() -> None:
     )
     op.create_table('sync_inbox',
     sa.Column('event_id', sa.Uuid(), nullable=False),
+    sa.Column('replica_id', sa.Uuid(), nullable=False),
     sa.Column('store_id', sa.String(length=16), nullable=False),
     sa.Column('store_seq', sa.Integer(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
@@ -92,15 +94,16 @@ def upgrade() -> None:
     sa.Column('conflicts', sa.Integer(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_sync_inbox')),
-    sa.UniqueConstraint('store_id', 'store_seq', name=op.f('uq_sync_inbox_store_id_store_seq'))
+    sa.UniqueConstraint('replica_id', 'store_seq', name=op.f('uq_sync_inbox_replica_id_store_seq'))
     )
     op.create_table('sync_peers',
+    sa.Column('replica_id', sa.Uuid(), nullable=False),
     sa.Column('store_id', sa.String(length=16), nullable=False),
     sa.Column('applied_seq', sa.Integer(), nullable=False),
     sa.Column('last_push_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_pull_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cursor', sa.BigInteger(), nullable=True),
-    sa.PrimaryKeyConstraint('store_id', name=op.f('pk_sync_peers'))
+    sa.PrimaryKeyConstraint('replica_id', name=op.f('pk_sync_peers'))
     )
     op.create_table('sync_changes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
