@@ -99,9 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("check", parents=[db_option], help="rebuild balances, lots and the audit chain and compare; "
                         "in offline mode, compare this store's replica with the chain's database (--chain)")
-    sync_cmd = commands.add_parser("sync", parents=[db_option], help="offline store: push this store's facts to the "
-                                   "chain's database and pull its changes once (--chain URL --store CODE)")
-    sync_cmd.set_defaults(mode="offline")
+    # No set_defaults(mode=...) here: the --mode action is shared through the parent parser, so that would
+    # make every command default to the offline mode. deployment() supplies it for `sync` instead.
+    commands.add_parser("sync", parents=[db_option], help="offline store: push this store's facts to the "
+                        "chain's database and pull its changes once (--chain URL --store CODE)")
 
     expire = commands.add_parser("expire", parents=[db_option], help="expire points past their date (idempotent)")
     expire.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
@@ -163,8 +164,14 @@ def _deployment_options(parser: argparse.ArgumentParser, default: object, store:
 
 
 def deployment(args: argparse.Namespace) -> config.Deployment:
-    """The mode, chain and store for this run: options > environment > config file > default."""
-    return config.load(mode=getattr(args, "mode", None), chain=getattr(args, "chain", None),
+    """The mode, chain and store for this run: options > environment > config file > default.
+
+    Without ``--mode``, ``sync`` and a command given both ``--chain`` and ``--store`` work on the replica.
+    """
+    mode = getattr(args, "mode", None)
+    if mode is None and (args.command == "sync" or (getattr(args, "chain", None) and getattr(args, "store", None))):
+        mode = config.Mode.OFFLINE.value  # `sync`, or a chain and a store given together: this store's replica
+    return config.load(mode=mode, chain=getattr(args, "chain", None),
                        store=getattr(args, "store", None), db=getattr(args, "db", None))
 
 

@@ -26,8 +26,9 @@ def open_chain(url: str) -> Database:
     return chain
 
 
-def run_sync(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> bool:
+def run_sync(replica: Database, chain_url: str, out: TextIO | None = None) -> bool:
     """Push and pull once (a first pull for a new store); True when it all went through."""
+    out = out or sys.stdout  # looked up per call: a default bound at import outlives a replaced stdout
     chain = open_chain(chain_url)
     try:
         def progress(phase: str, done: int, total: int) -> None:
@@ -54,8 +55,9 @@ def run_sync(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> boo
         chain.dispose()
 
 
-def run_check(replica: Database, chain_url: str, out: TextIO = sys.stdout) -> bool:
+def run_check(replica: Database, chain_url: str, out: TextIO | None = None) -> bool:
     """The replica against the chain, then the chain's own reconciliation."""
+    out = out or sys.stdout  # looked up per call: a default bound at import outlives a replaced stdout
     chain = open_chain(chain_url)
     try:
         mirrored = verify_replica(replica, chain)

@@ -287,3 +287,17 @@ def test_a_job_on_the_replica_feeds_the_outbox(tmp_path: Path, monkeypatch: pyte
         db.dispose()
     assert cli.main([*args[:-4], "--store", "S009", "--db", replica, "check"]) == cli.EXIT_REFUSED
     assert "replica of store S001; it cannot serve store S009" in capsys.readouterr().err
+
+
+def test_only_sync_defaults_to_the_offline_mode() -> None:
+    """Regression: `sync`'s default mode once leaked into every command through the shared --mode option."""
+    from pointsmall import cli
+
+    parser = cli.build_parser()
+    for argv in (["check"], ["db", "upgrade"], ["expire"], ["--db", "x.db", "check"]):
+        args = parser.parse_args(argv)
+        assert getattr(args, "mode", None) is None, argv
+    assert cli.deployment(parser.parse_args(["sync", "--chain", CHAIN, "--store", "S001"])).mode is Mode.OFFLINE
+    assert cli.deployment(parser.parse_args(["check", "--chain", CHAIN, "--store", "S001"])).mode is Mode.OFFLINE
+    assert cli.deployment(parser.parse_args(["check", "--mode", "online", "--chain", CHAIN,
+                                             "--store", "S001"])).mode is Mode.ONLINE
