@@ -33,20 +33,26 @@ SIGNIN_MEMBERS = 12
 HISTORY_DAYS = 26
 
 # label, colour, weight, prize kind, points, catalog sku, coupon face value (fen), validity days, value, stock
+# A wheel a store would run: 20 points a spin pays back about 64% of it on average (12.7 points-equivalent),
+# about half the spins win something small, and the 500-point prize and the mug are rare (3 and 2 in 1,000).
+# The 200,000-point budget pays for about 15,700 spins, more than the campaign's three months see at a
+# busy store; the stock of each goods and coupon prize covers its expected share of those spins.
 SEGMENTS = [
-    ("谢谢参与", "#FCE7B2", 240, "nothing", 0, None, None, None, 0, None),
+    ("谢谢参与", "#FCE7B2", 262, "nothing", 0, None, None, None, 0, None),
     ("5积分", "#F97316", 200, "points", 5, None, None, None, 0, None),
-    ("¥5 无门槛券", "#10B981", 60, "coupon", 0, None, 500, 14, 50, 200),
-    ("20积分", "#E5484D", 120, "points", 20, None, None, None, 0, None),
-    ("再接再厉", "#FEF3C7", 150, "nothing", 0, None, None, None, 0, None),
-    ("环保购物袋", "#3B82F6", 40, "item", 0, "BAG-01", None, None, 150, 50),
-    ("50积分", "#8B5CF6", 60, "points", 50, None, None, None, 0, None),
-    ("谢谢参与", "#FDE68A", 200, "nothing", 0, None, None, None, 0, None),
-    ("咖啡买一送一券", "#8D5B3C", 40, "coupon", 0, None, 1800, 14, 300, 100),
-    ("10积分", "#14B8A6", 150, "points", 10, None, None, None, 0, None),
-    ("陶瓷马克杯", "#2563EB", 10, "item", 0, "MUG-01", None, None, 800, 10),
-    ("500积分大奖", "#B91C1C", 5, "points", 500, None, None, None, 0, None),
+    ("¥5 无门槛券", "#10B981", 30, "coupon", 0, None, 500, 14, 50, 500),
+    ("20积分", "#E5484D", 100, "points", 20, None, None, None, 0, None),
+    ("再接再厉", "#FEF3C7", 170, "nothing", 0, None, None, None, 0, None),
+    ("环保购物袋", "#3B82F6", 8, "item", 0, "BAG-01", None, None, 150, 130),
+    ("50积分", "#8B5CF6", 30, "points", 50, None, None, None, 0, None),
+    ("谢谢参与", "#FDE68A", 100, "nothing", 0, None, None, None, 0, None),
+    ("咖啡买一送一券", "#8D5B3C", 5, "coupon", 0, None, 1800, 14, 300, 100),
+    ("10积分", "#14B8A6", 90, "points", 10, None, None, None, 0, None),
+    ("陶瓷马克杯", "#2563EB", 2, "item", 0, "MUG-01", None, None, 800, 35),
+    ("500积分大奖", "#B91C1C", 3, "points", 500, None, None, None, 0, None),
 ]
+SPIN_COST = 20
+BUDGET = 200_000
 FREE_SPINS = {"gold": 1, "diamond": 2}
 
 
@@ -82,9 +88,9 @@ def demo_wheel(db: Database, tz_name: str, today: date) -> WheelDraft:
                                      face_value_fen=face, validity_days=days, value_points=value, stock=stock))
     return WheelDraft(name=DEMO_WHEEL, starts_at=_local(today - timedelta(days=30), 0, 0, tz_name),
                       ends_at=_local(today + timedelta(days=60), 0, 0, tz_name), segments=tuple(segments),
-                      fallback_index=0, cost_points=10,
+                      fallback_index=0, cost_points=SPIN_COST,
                       free_spins={code: n for code, n in FREE_SPINS.items() if code in tiers},
-                      daily_cap=5, total_cap=None, budget=200_000, pity_after=12)
+                      daily_cap=5, total_cap=None, budget=BUDGET, pity_after=12)
 
 
 def create_demo_games(db: Database, system: Actor, seed: int) -> DemoGames:

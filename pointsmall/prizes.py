@@ -109,6 +109,15 @@ def write_off(db: Database, actor: Actor, typed: str) -> PrizeView:
         action="prize.write_off", entity="prize")
 
 
+def refusal(view: PrizeView, tz_name: str) -> Conflict | None:
+    """Why this prize cannot be handed over (already handed over, expired), or None when it can."""
+    try:
+        _refuse_unless_valid(view, tz_name)
+    except Conflict as exc:
+        return exc
+    return None
+
+
 def _refuse_unless_valid(view: PrizeView, tz_name: str) -> None:
     if view.state == "written_off":
         when = view.written_off_at.astimezone(zone(tz_name)) if view.written_off_at else None
