@@ -379,3 +379,31 @@ def test_a_sale_syncs_soon_but_never_cuts_an_outage_backoff_short(qtbot, event_l
         qtbot.waitUntil(lambda: len(chain.calls) == 3 and light.view.online is True, timeout=5000)
     finally:
         runner.stop()
+
+
+def test_every_main_window_of_a_store_carries_the_sync_light(qtbot, admin_ctx, config_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from ui.app import MainWindowKeeper
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
+    chain = ScriptedChain(["down"])
+    runner = SyncRunner(chain, interval_s=3600, backoff=Backoff(base_s=3600, cap_s=3600))
+    keeper = MainWindowKeeper(admin_ctx.db, admin_ctx.worker, admin_ctx.actor, "en", runner)
+    first = keeper.show()
+    qtbot.addWidget(first)
+    try:
+        assert first.sync_status.text.text() == "Not synced yet"
+        runner.start()
+        qtbot.waitUntil(lambda: first.sync_status.view.online is False, timeout=5000)
+        assert first.sync_status.text.text() == "Offline · 4 waiting to sync"
+        i18n.install_language("zh_CN")  # as the Language tab does, then the window is rebuilt
+        first.ctx.changes.language_changed.emit("zh_CN")
+        qtbot.waitUntil(lambda: keeper.window is not first, timeout=5000)
+        second = keeper.window
+        qtbot.addWidget(second)
+        assert second.sync_status.view.online is False and "离线" in second.sync_status.text.text()
+        assert "4 条待同步" in second.sync_status.text.text()
+    finally:
+        runner.stop()
+        i18n.install_language("en")
