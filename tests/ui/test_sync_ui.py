@@ -407,3 +407,20 @@ def test_every_main_window_of_a_store_carries_the_sync_light(qtbot, admin_ctx, c
     finally:
         runner.stop()
         i18n.install_language("en")
+
+
+def test_a_new_store_that_cannot_reach_hq_is_told_why_and_keeps_trying(qtbot, event_loop, language) -> None:  # type: ignore[no-untyped-def]
+    chain = ScriptedChain(["down", "ok"])
+    runner = SyncRunner(chain, interval_s=3600, backoff=Backoff(base_s=0.4, cap_s=0.4), rng=random.Random(1))
+    dialog = FirstPullDialog(runner, waiting=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        runner.start()
+        qtbot.waitUntil(lambda: "could not finish" in dialog.labelText(), timeout=5000)
+        assert "refused the connection" in dialog.labelText() and "Trying again in" in dialog.labelText()
+        assert dialog.isVisible()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)  # the retry pulled: the login may open
+        assert chain.calls == ["down", "ok"] and runner.view.online is True
+    finally:
+        runner.stop()
