@@ -237,7 +237,7 @@ _ACTIVE_BY_TRIGGER = (select(Task.__table__).where(Task.trigger == bindparam("tr
 _DONE_IN_PERIOD = select(func.count()).select_from(TaskClaim).where(
     TaskClaim.task_id == bindparam("task"), TaskClaim.member_id == bindparam("member"),
     TaskClaim.period == bindparam("period"))
-_INSERT_CLAIM = insert(TaskClaim)
+_INSERT_CLAIM = insert(TaskClaim.__table__)  # the table, not the entity: no ORM bulk-insert machinery
 
 TaskRow = Task | Row[Any]  # an ORM task (claims) or a plain row (the events)
 

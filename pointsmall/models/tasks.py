@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -60,7 +61,8 @@ class TaskClaim(Base):
 
     The unique (task, member, period, slot) is the limit: the n-th reward of a
     period takes slot n, so two tills claiming at once both try the same slot
-    and exactly one wins; a slot beyond ``times`` is never written. A referral
+    and exactly one wins; a slot beyond ``times`` (the task's limit, copied
+    when the reward is paid) is refused by a CHECK constraint. A referral
     pays once per task: (task, ``referral_friend_id``) is unique.
     """
 
@@ -68,6 +70,7 @@ class TaskClaim(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "member_id", "period", "slot"),
         UniqueConstraint("task_id", "referral_friend_id"),
+        CheckConstraint("slot >= 1 AND slot <= times", name="slot_within_limit"),
         Index("ix_task_claims_member_time", "member_id", "occurred_at"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

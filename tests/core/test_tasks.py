@@ -314,8 +314,9 @@ def test_concurrent_claims_on_postgresql_exactly_one_wins(games: Games) -> None:
     assert_clean(games.db)
 
 
-def test_the_unique_slot_refuses_a_second_reward_whatever_the_check_said(games: Games) -> None:
-    """The database keeps the limit: a claim row for a taken slot cannot be written."""
+@pytest.mark.parametrize("slot", [1, 2])
+def test_the_database_refuses_a_reward_past_the_limit_whatever_the_check_said(games: Games, slot: int) -> None:
+    """A taken slot (the unique key) or a slot past the limit (the CHECK constraint) cannot be written."""
     from sqlalchemy.exc import IntegrityError
 
     t = new_task(games)
@@ -324,22 +325,22 @@ def test_the_unique_slot_refuses_a_second_reward_whatever_the_check_said(games: 
     first = rewards(games, m.id, t.id)[0]
     with pytest.raises(IntegrityError):
         with games.db.write() as session:
-            session.add(TaskClaim(id=new_id(), task_id=t.id, member_id=m.id, period=first.period, slot=1, times=1, points=8,
-                                  entry_id=first.entry_id, source="counter", business_day=MONDAY,
+            session.add(TaskClaim(id=new_id(), task_id=t.id, member_id=m.id, period=first.period, slot=slot, times=1,
+                                  points=8, entry_id=first.entry_id, source="counter", business_day=MONDAY,
                                   staff_id=games.cashier.staff_id, store_id=games.cashier.store_id,
                                   occurred_at=local(MONDAY)))
 
 
-def test_check_finds_a_reward_past_the_limit_it_was_paid_under(db, system) -> None:
+def test_check_finds_a_gap_in_a_periods_rewards(db, system) -> None:
     t = tasks.create_task(db, system, tasks.TaskDraft(name="到店", kind="daily", trigger="visit", points=5))
     m = new_member(db, system)
     tasks.claim(db, system, m.id, t.id, now=local(MONDAY))
     assert_clean(db)
     drop_append_only_trigger(db, "task_claims")
     with db.write() as session:
-        session.execute(update(TaskClaim).where(TaskClaim.member_id == m.id).values(times=0))
+        session.execute(update(TaskClaim).where(TaskClaim.member_id == m.id).values(slot=2, times=2))
     report = check.run_check(db)
-    assert any("past the limit" in p for p in report.problems), report.problems
+    assert any("1 rewards in slots up to 2" in p for p in report.problems), report.problems
 
 
 def test_the_demo_sets_up_tasks_and_rules_and_its_sign_ins_are_visits(sqlite_db) -> None:

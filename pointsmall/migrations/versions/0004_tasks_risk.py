@@ -160,6 +160,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_task_claims_store_id_stores')),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_claims_task_id_tasks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_claims')),
+    sa.CheckConstraint('slot >= 1 AND slot <= times', name=op.f('ck_task_claims_slot_within_limit')),
     sa.UniqueConstraint('task_id', 'referral_friend_id', name=op.f('uq_task_claims_task_id_referral_friend_id')),
     sa.UniqueConstraint('task_id', 'member_id', 'period', 'slot', name=op.f('uq_task_claims_task_id_member_id_period_slot'))
     )
