@@ -72,6 +72,20 @@ _INSERT_RECORD = insert(AuditRecord.__table__)
 _MOVE_HEAD = update(_HEADS).where(_HEADS.c.staff_id == bindparam("staff"), _HEADS.c.seq == bindparam("prev_seq"),
                                   _HEADS.c.hash == bindparam("prev_hash")) \
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+# On PostgreSQL the move and the record are one statement (one round trip): the record is
+# inserted from the moved head's row, so it is written exactly when the compare-and-set matched.
+_RECORD = AuditRecord.__table__
+_MOVED = _MOVE_HEAD.returning(_HEADS.c.staff_id).cte("moved_head")
+_MOVE_AND_RECORD = insert(_RECORD).from_select(
+    ["id", "store_id", "seq", "occurred_at", "staff_id", "action", "entity", "entity_id", "before", "after",
+     "prev_hash", "hash"],
+    select(*(bindparam(name, type_=_RECORD.c[name].type) for name in ("id", "store_id")),
+           bindparam("new_seq", type_=_RECORD.c.seq.type), bindparam("occurred_at", type_=_RECORD.c.occurred_at.type),
+           _MOVED.c.staff_id,
+           *(bindparam(name, type_=_RECORD.c[name].type) for name in ("action", "entity", "entity_id", "before",
+                                                                       "after")),
+           bindparam("prev_hash", type_=_RECORD.c.prev_hash.type), bindparam("new_hash", type_=_RECORD.c.hash.type))
+    .select_from(_MOVED)).returning(_RECORD.c.seq)
 # The head each account's chain had after this process last appended to it. Only a guess: the
 # compare-and-set above checks it against the row, and when another process (or a rolled-back
 # transaction) moved the head, the head is read under its lock and the record chained to that.
@@ -85,36 +99,38 @@ def record(session: Session, actor: "Actor", action: str, entity: str, entity_id
     if session.new and any(isinstance(obj, AuditHead) for obj in session.new):
         session.flush()  # a chain head made in this transaction (a new account) must be in the table first
     staff_id, store_id, entity_key = actor.staff_id, actor.store_id, str(entity_id)
-    before_text, after_text = _canonical(before), _canonical(after)
+    one_statement = session.connection().dialect.name == "postgresql"
+    fields = {"id": new_id(), "store_id": store_id, "occurred_at": now, "staff": staff_id, "action": action,
+              "entity": entity, "entity_id": entity_key, "before": _canonical(before), "after": _canonical(after)}
 
-    def chain_to(prev_seq: int, prev_hash: str) -> tuple[int, str, int]:
+    def chain_to(prev_seq: int, prev_hash: str) -> bool:
+        """Append the record after (prev_seq, prev_hash) if that is still the head; say whether it was."""
         seq = prev_seq + 1
-        digest = _digest(prev_hash, store_id, seq, now, staff_id, action, entity, entity_key, before_text,
-                         after_text)
-        moved = session.execute(_MOVE_HEAD, {"staff": staff_id, "prev_seq": prev_seq, "prev_hash": prev_hash,
-                                             "new_seq": seq, "new_hash": digest}).rowcount
-        return seq, digest, moved
+        digest = _digest(prev_hash, store_id, seq, now, staff_id, action, entity, entity_key, fields["before"],
+                         fields["after"])
+        params = fields | {"prev_seq": prev_seq, "prev_hash": prev_hash, "new_seq": seq, "new_hash": digest}
+        if one_statement:
+            moved = session.execute(_MOVE_AND_RECORD, params).first() is not None
+        else:
+            moved = session.execute(_MOVE_HEAD, params).rowcount == 1
+            if moved:
+                session.execute(_INSERT_RECORD, {
+                    "id": fields["id"], "store_id": store_id, "seq": seq, "occurred_at": now, "staff_id": staff_id,
+                    "action": action, "entity": entity, "entity_id": entity_key, "before": fields["before"],
+                    "after": fields["after"], "prev_hash": prev_hash, "hash": digest})
+        if moved:
+            _last_head[staff_id] = (seq, digest)
+        return moved
 
     guess = _last_head.get(staff_id)
-    moved = 0
-    if guess is not None:
-        prev_seq, prev_hash = guess
-        seq, digest, moved = chain_to(prev_seq, prev_hash)
-    if moved != 1:
-        head = session.execute(_LOCK_HEAD, {"staff": staff_id}).first()
-        if head is None:  # made with the account; this covers accounts from before that
-            session.execute(_NEW_HEAD, {"staff_id": staff_id, "seq": 0, "hash": GENESIS})
-            prev_seq, prev_hash = 0, GENESIS
-        else:
-            prev_seq, prev_hash = head
-        seq, digest, moved = chain_to(prev_seq, prev_hash)
-        if moved != 1:
-            raise IntegrityViolation(f"the audit chain head of {staff_id} moved while it was locked")
-    session.execute(_INSERT_RECORD, {
-        "id": new_id(), "store_id": store_id, "seq": seq, "occurred_at": now, "staff_id": staff_id,
-        "action": action, "entity": entity, "entity_id": entity_key, "before": before_text, "after": after_text,
-        "prev_hash": prev_hash, "hash": digest})
-    _last_head[staff_id] = (seq, digest)
+    if guess is not None and chain_to(*guess):
+        return
+    head = session.execute(_LOCK_HEAD, {"staff": staff_id}).first()
+    if head is None:  # made with the account; this covers accounts from before that
+        session.execute(_NEW_HEAD, {"staff_id": staff_id, "seq": 0, "hash": GENESIS})
+        head = (0, GENESIS)
+    if not chain_to(*head):
+        raise IntegrityViolation(f"the audit chain head of {staff_id} moved while it was locked")
 
 
 @dataclass(frozen=True)
