@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -233,9 +233,38 @@ _TAKE_STOCK = update(_ITEMS).where(_ITEMS.c.id == bindparam("item"), _ITEMS.c.st
     .values(stock=_ITEMS.c.stock - bindparam("quantity"), last_stock_seq=_ITEMS.c.last_stock_seq + 1) \
     .returning(_ITEMS.c.stock, _ITEMS.c.last_stock_seq)
 _STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item"))
+_STOCK_ENTRIES, _VOUCHERS = StockEntry.__table__, Voucher.__table__
 _INSERT_REDEMPTION = insert(_REDEMPTIONS)
-_INSERT_STOCK_ENTRY = insert(StockEntry.__table__)
-_INSERT_VOUCHER = insert(Voucher.__table__)
+_INSERT_STOCK_ENTRY = insert(_STOCK_ENTRIES)
+_INSERT_VOUCHER = insert(_VOUCHERS)
+
+
+def _params(table, *names: str, prefix: str = ""):  # type: ignore[no-untyped-def]
+    """Bind parameters typed as ``table``'s columns of those names, cast in the SQL too: a NULL in the
+    select list of an INSERT ... SELECT would otherwise be taken for text."""
+    return [cast(bindparam(prefix + name, type_=table.c[name].type), table.c[name].type) for name in names]
+
+
+# On PostgreSQL, where every statement is a round trip, pairs of writes are one statement each:
+# the redemption and its voucher (inserted from the new redemption's row; the foreign key is
+# checked at the end of the statement), and the stock's conditional UPDATE and its entry (the
+# entry is inserted from the updated row, so exactly when the stock was taken).
+_REDEMPTION_COLUMNS = ("id", "member_id", "item_id", "quantity", "points", "cash_fen", "entry_id", "request_id",
+                       "staff_id", "store_id", "occurred_at", "business_day")
+_NEW_REDEMPTION = insert(_REDEMPTIONS).values(dict(zip(_REDEMPTION_COLUMNS, _params(
+    _REDEMPTIONS, *_REDEMPTION_COLUMNS, prefix="r_")))).returning(_REDEMPTIONS.c.id).cte("new_redemption")
+_REDEMPTION_AND_VOUCHER = insert(_VOUCHERS).from_select(
+    ["code", "redemption_id", "kind", "face_value_fen", "expires_on", "issued_at"],
+    select(*_params(_VOUCHERS, "code"), _NEW_REDEMPTION.c.id,
+           *_params(_VOUCHERS, "kind", "face_value_fen", "expires_on", "issued_at")).select_from(_NEW_REDEMPTION))
+_TAKEN = _TAKE_STOCK.cte("taken")
+_TAKE_AND_RECORD_STOCK = insert(_STOCK_ENTRIES).from_select(
+    ["id", "item_id", "seq", "kind", "quantity", "stock_after", "reason", "redemption_id", "staff_id", "store_id",
+     "occurred_at"],
+    select(*_params(_STOCK_ENTRIES, "id", "item_id", prefix="entry_"), _TAKEN.c.last_stock_seq,
+           *_params(_STOCK_ENTRIES, "kind", "quantity", prefix="entry_"), _TAKEN.c.stock,
+           *_params(_STOCK_ENTRIES, "reason", "redemption_id", "staff_id", "store_id", "occurred_at",
+                    prefix="entry_")).select_from(_TAKEN)).returning(_STOCK_ENTRIES.c.stock_after)
 _BY_REQUEST = select(Redemption).where(Redemption.request_id == bindparam("request"))
 
 
@@ -286,17 +315,25 @@ def _redeem(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uuid.UUID
         redemption_id = new_id()
         entry = ledger.post(session, member, actor, kind=EntryKind.REDEEM, points=-points, now=now,
                             reference=item.sku, note=f"{item.name} × {quantity}", day=day)
-        session.execute(_INSERT_REDEMPTION, {
-            "id": redemption_id, "member_id": member.id, "item_id": item.id, "quantity": quantity, "points": points,
-            "cash_fen": item.cash_fen * quantity, "entry_id": entry.id, "request_id": request_id,
-            "staff_id": actor.staff_id, "store_id": actor.store_id, "occurred_at": now, "business_day": day})
-        stock_left = None if item.unlimited else _take_stock(session, actor, item, quantity, redemption_id, now)
+        one_statement = session.connection().dialect.name == "postgresql"
         coupon = item.kind == ItemKind.COUPON.value and item.validity_days
         expires = day + timedelta(days=item.validity_days - 1) if coupon else None  # type: ignore[operator]
         code = new_code()
-        session.execute(_INSERT_VOUCHER, {"code": code, "redemption_id": redemption_id, "kind": item.kind,
-                                          "face_value_fen": item.face_value_fen, "expires_on": expires,
-                                          "issued_at": now})
+        fact = {"id": redemption_id, "member_id": member.id, "item_id": item.id, "quantity": quantity,
+                "points": points, "cash_fen": item.cash_fen * quantity, "entry_id": entry.id,
+                "request_id": request_id, "staff_id": actor.staff_id, "store_id": actor.store_id,
+                "occurred_at": now, "business_day": day}
+        voucher = {"code": code, "redemption_id": redemption_id, "kind": item.kind,
+                   "face_value_fen": item.face_value_fen, "expires_on": expires, "issued_at": now}
+        if one_statement:
+            session.execute(_REDEMPTION_AND_VOUCHER, voucher | {f"r_{k}": v for k, v in fact.items()})
+        else:
+            session.execute(_INSERT_REDEMPTION, fact)
+            session.execute(_INSERT_VOUCHER, voucher)
+        # The stock last of the item's facts: its row lock is then held only for the stock entry,
+        # the audit record and the commit, so tills selling the same item queue for less time.
+        stock_left = None if item.unlimited else _take_stock(session, actor, item, quantity, redemption_id, now,
+                                                             one_statement)
         # Last: the actor's audit head stays locked until the commit.
         audit.record(session, actor, "mall.redeem", "member", member.id, {"balance": member.balance + points},
                      {"balance": member.balance, "item": item.sku, "quantity": quantity, "points": points,
@@ -307,22 +344,28 @@ def _redeem(db: Database, actor: Actor, member_id: uuid.UUID, item_id: uuid.UUID
 
 
 def _take_stock(session: Session, actor: Actor, item: ItemView, quantity: int, redemption_id: uuid.UUID,
-                now: datetime) -> int:
+                now: datetime, one_statement: bool) -> int:
     """Take ``quantity`` from a limited item and append its stock entry; return the stock left.
 
     The UPDATE is the check: it changes the row only while enough is on hand, after any other
     till's redemption of the item has committed (it waits for that row lock on PostgreSQL), so
     two tills taking the last piece cannot both succeed.
     """
-    taken = session.execute(_TAKE_STOCK, {"item": item.id, "quantity": quantity}).first()
-    if taken is None:
-        stock = int(session.execute(_STOCK_NOW, {"item": item.id}).scalar_one())
-        raise Refusal("Out of stock.") if stock == 0 else Refusal("Only {n} left.", n=stock)
-    stock, seq = taken
-    session.execute(_INSERT_STOCK_ENTRY, {
-        "id": new_id(), "item_id": item.id, "seq": seq, "kind": StockKind.REDEMPTION.value, "quantity": -quantity,
-        "stock_after": stock, "reason": "", "redemption_id": redemption_id, "staff_id": actor.staff_id,
-        "store_id": actor.store_id, "occurred_at": now})
+    entry = {"id": new_id(), "item_id": item.id, "kind": StockKind.REDEMPTION.value, "quantity": -quantity,
+             "reason": "", "redemption_id": redemption_id, "staff_id": actor.staff_id, "store_id": actor.store_id,
+             "occurred_at": now}
+    if one_statement:
+        stock = session.execute(_TAKE_AND_RECORD_STOCK, {"item": item.id, "quantity": quantity} | {
+            f"entry_{k}": v for k, v in entry.items()}).scalar()
+    else:
+        taken = session.execute(_TAKE_STOCK, {"item": item.id, "quantity": quantity}).first()
+        stock = None
+        if taken is not None:
+            stock, seq = taken
+            session.execute(_INSERT_STOCK_ENTRY, entry | {"seq": seq, "stock_after": stock})
+    if stock is None:
+        now_on_hand = int(session.execute(_STOCK_NOW, {"item": item.id}).scalar_one())
+        raise Refusal("Out of stock.") if now_on_hand == 0 else Refusal("Only {n} left.", n=now_on_hand)
     return int(stock)
 
 
