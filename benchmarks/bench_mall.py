@@ -9,7 +9,8 @@
   tills, each a process of its own (16 cashiers are 16 machines, not 16
   threads sharing one interpreter), redeeming for distinct members (each on
   an item of its own, and all on one shared unlimited item) for
-  ``--seconds``; then all tills, 40 attempts each, on one item with limited
+  ``--seconds``, each till logged in as a cashier account of its own (and,
+  for comparison, all as one account, whose audit chain they then share); then all tills, 40 attempts each, on one item with limited
   stock: throughput, and the exact success count against the stock. Each
   till redeems once before the clock starts (its connection and statement
   caches; on an item of its own, so the limited stock is untouched), and
@@ -54,6 +55,18 @@ def actors(db: Database) -> tuple[Actor, Actor]:
         staff.create_staff(db, system, username=name, display_name=name, role=role, secret="bench-secret")
         result.append(staff.authenticate(db, name, "bench-secret"))
     return result[0], result[1]
+
+
+def cashiers(db: Database, n: int) -> list[Actor]:
+    """One cashier account per till, as at a real counter (each account has its own audit chain)."""
+    with db.read() as session:
+        system = staff.system_actor(session)
+    result = []
+    for _ in range(n):
+        name = f"bench-till-{uuid.uuid4().hex[:6]}"
+        staff.create_staff(db, system, username=name, display_name=name, role=Role.CASHIER, secret="bench-secret")
+        result.append(staff.authenticate(db, name, "bench-secret"))
+    return result
 
 
 def member_with(db: Database, cashier: Actor, n: int, points: int) -> uuid.UUID:
@@ -184,13 +197,13 @@ class TillRun:
                 f"server {self.server_cpu / n * 1000:.1f} ms")
 
 
-def run_tills(url: str, database: str, cashier: Actor, plans: list[list[tuple[uuid.UUID, uuid.UUID]]],
+def run_tills(url: str, database: str, tills: list[Actor], plans: list[list[tuple[uuid.UUID, uuid.UUID]]],
               warm: list[tuple[uuid.UUID, uuid.UUID]], seconds: float | None) -> TillRun:
-    """Tills as separate processes (as 16 cashiers are 16 machines), released together."""
+    """Tills as separate processes (as 16 cashiers are 16 machines), released together; till i is ``tills[i]``."""
     ctx = multiprocessing.get_context("spawn")
     barrier, done, results = ctx.Barrier(len(plans) + 1), ctx.Barrier(len(plans) + 1), ctx.Queue()
     procs = [ctx.Process(target=_till, args=(url, cashier, plan, w, seconds, barrier, done, results))
-             for plan, w in zip(plans, warm)]
+             for cashier, plan, w in zip(tills, plans, warm)]
     for proc in procs:
         proc.start()
     server = _pg_cpu_seconds(database)
@@ -212,6 +225,7 @@ def bench_pg(workers: int, seconds: float) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     try:
         cashier, operator = actors(db)
+        tills = cashiers(db, workers)
         buyers = [member_with(db, cashier, n, 50_000) for n in range(workers)]
         own = [item(db, operator, f"OWN{w}", unlimited=True) for w in range(workers)]
         shared = item(db, operator, "SHARED", unlimited=True)
@@ -220,12 +234,17 @@ def bench_pg(workers: int, seconds: float) -> list[tuple[str, str]]:
         warm = [(buyers[w], own[w]) for w in range(workers)]
         for label, plans in (("distinct members, item each", [[(buyers[w], own[w])] for w in range(workers)]),
                              ("distinct members, one item", [[(buyers[w], shared)] for w in range(workers)])):
-            run = run_tills(url, name, cashier, plans, warm, seconds)
+            run = run_tills(url, name, tills, plans, warm, seconds)
             rows.append((f"PostgreSQL {workers} tills, {label}", f"{run.ok / run.elapsed:,.0f} redemptions/s "
                          f"({run.ok} in {run.elapsed:.1f} s{f', {run.errors} errors' if run.errors else ''})"))
             rows.append(("", run.per_attempt_ms()))
+        # For comparison: all tills logged in as one account queue on that account's audit chain.
+        run = run_tills(url, name, [cashier] * workers, [[(buyers[w], own[w])] for w in range(workers)], warm,
+                        seconds)
+        rows.append((f"  the same, all {workers} tills as one cashier account", f"{run.ok / run.elapsed:,.0f} "
+                     f"redemptions/s ({run.ok} in {run.elapsed:.1f} s); {run.per_attempt_ms()}"))
         attempts = 40
-        run = run_tills(url, name, cashier, [[(buyers[w], limited)] * attempts for w in range(workers)], warm, None)
+        run = run_tills(url, name, tills, [[(buyers[w], limited)] * attempts for w in range(workers)], warm, None)
         ok, refused, errors, elapsed = run.ok, run.refused, run.errors, run.elapsed
         with db.read() as session:
             left = catalog.get_item(session, limited).stock
