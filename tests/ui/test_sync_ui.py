@@ -1,7 +1,6 @@
 """Sync in the desktop client (issue 6): the settings tab, the status light, the background runner."""
 from __future__ import annotations
 
-import asyncio
 import random
 import socket
 import threading
