@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -135,6 +135,14 @@ _SOONEST_LOT = select(_LOTS.c.id).where(_LOTS.c.member_id == bindparam("member")
     .order_by(_LOTS.c.expires_on, _LOTS.c.id).limit(1).scalar_subquery()
 _TAKE_FROM_SOONEST = update(_LOTS).where(_LOTS.c.id == _SOONEST_LOT, _LOTS.c.remaining >= bindparam("take")) \
     .values(remaining=_LOTS.c.remaining - bindparam("take")).returning(_LOTS.c.id)
+# The same and its draw row in one statement on PostgreSQL (one round trip): the draw is inserted
+# from the updated lot's row, so exactly when the lot held enough.
+_TAKEN = _TAKE_FROM_SOONEST.cte("taken_from_lot")
+_TAKE_FROM_SOONEST_AND_DRAW = insert(_DRAWS).from_select(
+    ["entry_id", "lot_id", "points"],
+    select(cast(bindparam("entry", type_=_DRAWS.c.entry_id.type), _DRAWS.c.entry_id.type), _TAKEN.c.id,
+           cast(bindparam("take", type_=_DRAWS.c.points.type), _DRAWS.c.points.type)).select_from(_TAKEN)) \
+    .returning(_DRAWS.c.lot_id)
 # The member's projection moves only from the sequence number read under its lock: a second
 # writer that got past the lock would change no row, and the append stops instead of forking.
 _MOVE_MEMBER = update(_MEMBERS).where(_MEMBERS.c.id == bindparam("member"),
@@ -250,10 +258,15 @@ def _open_lots(session: Session, member: Member, entry: PostedEntry, lots: list[
 def _draw(session: Session, member: Member, entry: PostedEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
     """Take ``needed`` points from open lots, soonest-expiring first; return how many there were."""
     if prefer_lot is None and member.balance >= needed:
-        lot_id = session.execute(_TAKE_FROM_SOONEST, {"member": member.id, "take": needed}).scalar()
-        if lot_id is not None:
-            session.execute(_INSERT_DRAW, {"entry_id": entry.id, "lot_id": lot_id, "points": needed})
-            return needed
+        if session.connection().dialect.name == "postgresql":
+            if session.execute(_TAKE_FROM_SOONEST_AND_DRAW, {"member": member.id, "take": needed,
+                                                              "entry": entry.id}).first() is not None:
+                return needed
+        else:
+            lot_id = session.execute(_TAKE_FROM_SOONEST, {"member": member.id, "take": needed}).scalar()
+            if lot_id is not None:
+                session.execute(_INSERT_DRAW, {"entry_id": entry.id, "lot_id": lot_id, "points": needed})
+                return needed
     lots = session.execute(_OPEN_LOTS, {"member": member.id}).all()
     if prefer_lot is not None:
         lots = sorted(lots, key=lambda lot: lot.id != prefer_lot)
