@@ -44,6 +44,7 @@ class AwardResult:
     tier_after: tiers.TierView
     campaigns: tuple[str, ...]
     repeated: bool  # True when this receipt had already earned (nothing new was written)
+    task_points: int = 0  # tasks this purchase completed (the first purchase), included in ``balance``
 
     @property
     def tier_up(self) -> bool:
@@ -152,10 +153,11 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             audit.record(session, actor, "points.earn", "member", member.id, {"balance": member.balance - points},
                          {"balance": member.balance, "receipt": receipt_no, "amount_fen": amount_fen,
                           "points": points, "tier": tier_after.code}, now)
-            if growth_before == 0:  # no spend in the window: maybe the first purchase (tasks, referrals)
-                tasks.after_purchase(session, actor, member, purchase_id, day, now)
+            # No spend in the window: maybe the first purchase (its tasks, the friend who invited the member).
+            task_points = 0 if growth_before else tasks.after_purchase(session, actor, member, purchase_id, day,
+                                                                       now)
             return AwardResult(member.id, member.name, receipt_no, amount_fen, points, member.balance, tier_before,
-                               tier_after, tuple(c.name for c in active), False)
+                               tier_after, tuple(c.name for c in active), False, task_points)
     except IntegrityError:
         # Two tills sent the same receipt at the same moment; the other one won.
         with db.read() as session:

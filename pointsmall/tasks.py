@@ -352,27 +352,29 @@ def claim(db: Database, actor: Actor, member_id: uuid.UUID, task_id: uuid.UUID, 
 
 
 def after_purchase(session: Session, actor: Actor, member: Member, purchase_id: uuid.UUID, day: date,
-                   now: datetime) -> None:
+                   now: datetime) -> int:
     """Called by ``purchases.award_for_purchase`` when the member had no spend yet in the tier window.
 
     One indexed read decides whether this was the member's first purchase
     ever; only then are the first-purchase tasks paid, and the friend who
-    invited the member.
+    invited the member. Returns the points the member's own tasks paid.
     """
     earlier = session.scalar(select(Purchase.id).where(Purchase.member_id == member.id,
                                                        Purchase.id != purchase_id).limit(1))
     if earlier is not None:
-        return
-    paid = [_reward(session, actor, member, task, day, now, "purchase", purchase_id=purchase_id)
-            for task in _active(session, Trigger.FIRST_PURCHASE, day)]
-    if any(paid):
+        return 0
+    own = 0
+    for task in _active(session, Trigger.FIRST_PURCHASE, day):
+        if _reward(session, actor, member, task, day, now, "purchase", purchase_id=purchase_id) is not None:
+            own += task.points
+    if own:
         risk.evaluate(session, actor, member, now)
     referral = session.get(Referral, member.id)
     if referral is None:
-        return
+        return own
     referrer = ledger.lock_member(session, referral.referrer_id)  # after the friend: always in join order
     if referrer.status != "active":
-        return
+        return own
     paid = []
     for task in _active(session, Trigger.REFERRAL, day):
         already = session.scalar(select(TaskClaim.id).where(TaskClaim.task_id == task.id,
@@ -382,6 +384,7 @@ def after_purchase(session: Session, actor: Actor, member: Member, purchase_id: 
                                 friend=member))
     if any(paid):
         risk.evaluate(session, actor, referrer, now)
+    return own
 
 
 def after_profile_completed(session: Session, actor: Actor, member: Member, now: datetime) -> None:

@@ -95,7 +95,8 @@ class GamesMachine(RuleBasedStateMachine):
         m = self.members[who]
         result = purchases.award_for_purchase(self.db, self.actor, member_id=m.id,
                                               receipt_no=f"P{uuid.uuid4().hex[:12]}", amount_fen=amount, now=self.now)
-        m.balance += result.points + (0 if m.bought else 50)  # the first purchase pays its task, once
+        assert result.task_points == (0 if m.bought else 50)  # the first purchase pays its task, once
+        m.balance += result.points + result.task_points
         m.bought = True
         assert result.balance == m.balance
 
