@@ -355,3 +355,39 @@ def test_the_demo_sets_up_tasks_and_rules_and_its_sign_ins_are_visits(sqlite_db)
     assert visits and visits > 0
     assert demo_tasks.create_demo_tasks(sqlite_db, system) == demo_tasks.DemoTasks(0, 0)  # not twice
     assert_clean(sqlite_db)
+
+
+def test_first_purchases_racing_on_postgresql_pay_each_task_within_its_limit(games: Games) -> None:
+    """Six tills award the same new member at once, and four invited friends buy at once: limits hold."""
+    if games.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer; the race needs PostgreSQL")
+    first = new_task(games, name="首次消费", kind="growth", trigger="first_purchase", points=100)
+    invite = new_task(games, name="邀请好友", kind="challenge", trigger="referral", points=200, times=2)
+    m = new_member(games.db, games.cashier)
+    host = new_member(games.db, games.cashier)
+    code = referrals.referral_code(games.db, games.cashier, host.id)
+    friends = [new_member(games.db, games.cashier) for _ in range(4)]
+    for friend in friends:
+        referrals.register_referral(games.db, games.cashier, friend.id, code)
+    buyers = [m.id] * 6 + [f.id for f in friends]
+    barrier = threading.Barrier(len(buyers))
+    errors: list[BaseException] = []
+
+    def award(member_id) -> None:
+        barrier.wait()
+        try:
+            buy(games, member_id, 1_000)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=award, args=(b,)) for b in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(rewards(games, m.id, first.id)) == 1
+    assert member_row(games.db, m.id).balance == 6 * 10 + 100
+    assert [c.slot for c in rewards(games, host.id, invite.id)] == [1, 2]
+    assert member_row(games.db, host.id).balance == 400
+    assert_clean(games.db)
