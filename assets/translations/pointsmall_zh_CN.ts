@@ -705,7 +705,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Good luck!</source>
-        <translation>祝您好运!</translation>
+        <translation>祝您好运！</translation>
     </message>
 </context>
 <context>
@@ -1434,6 +1434,30 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>该会员近期积分正在审核中，店长处理前不能兑换，也不能抽奖。</translation>
     </message>
     <message>
+        <source>That is not a valid voucher code: a character is mistyped or two are swapped (its check character does not match). Check the code and type it again.</source>
+        <translation>券码不正确：有一个字符输错，或两个字符顺序颠倒（校验位对不上）。请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>No voucher or prize has the code {code}; check it and type it again.</source>
+        <translation>没有券码为 {code} 的兑换券或奖品；请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>Scan or type the code on the voucher or the prize slip.</source>
+        <translation>请扫描或输入兑换券或奖品凭条上的券码。</translation>
+    </message>
+    <message>
+        <source>That is not a valid voucher code: codes never use 0, O, 1, I, L or U, so {chars} was misread. Check the code and type it again.</source>
+        <translation>券码不正确：券码中不会出现 0、O、1、I、L、U，{chars} 是看错了。请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>That is not a valid voucher code: codes have only letters and digits, not {chars}. Check the code and type it again.</source>
+        <translation>券码不正确：券码只有字母和数字，不含 {chars}。请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>That is not a valid voucher code: codes have 12 characters (like K7MQ-9XH2-TD4R), this one has {n}. Check the code and type it again.</source>
+        <translation>券码不正确：券码共 12 位（如 K7MQ-9XH2-TD4R），这个是 {n} 位。请核对后重新输入。</translation>
+    </message>
+    <message>
         <source>The image file is empty.</source>
         <translation>图片文件为空。</translation>
     </message>
@@ -2066,7 +2090,7 @@ Trying again in {seconds} s.</source>
     <name>GamesPage</name>
     <message>
         <source>No member — find the member at the counter to sign in or spin.</source>
-        <translation>未选择会员 — 请先在收银台找到会员,再签到或抽奖。</translation>
+        <translation>未选择会员 — 请先在收银台找到会员，再签到或抽奖。</translation>
     </message>
     <message>
         <source>Your role may not sign members in.</source>
@@ -2074,7 +2098,7 @@ Trying again in {seconds} s.</source>
     </message>
     <message>
         <source>No member is being served: find the member at the counter first.</source>
-        <translation>当前没有服务中的会员:请先在收银台找到会员。</translation>
+        <translation>当前没有服务中的会员：请先在收银台找到会员。</translation>
     </message>
     <message>
         <source>Make-up sign-in (补签)</source>
@@ -2082,11 +2106,11 @@ Trying again in {seconds} s.</source>
     </message>
     <message>
         <source>Make up {day} for {cost} points?</source>
-        <translation>为 {day} 补签,扣除 {cost} 积分?</translation>
+        <translation>为 {day} 补签，扣除 {cost} 积分？</translation>
     </message>
     <message>
         <source>The streak carries on over that day. Balance {balance}; make-ups left this month: {left}.</source>
-        <translation>补签后连续签到不中断。当前余额 {balance};本月还可补签 {left} 次。</translation>
+        <translation>补签后连续签到不中断。当前余额 {balance}；本月还可补签 {left} 次。</translation>
     </message>
     <message>
         <source>Make up</source>
@@ -2102,35 +2126,35 @@ Trying again in {seconds} s.</source>
     </message>
     <message>
         <source>Good luck!</source>
-        <translation>祝您好运!</translation>
+        <translation>祝您好运！</translation>
     </message>
     <message>
         <source>{name} won {points} points! Balance {balance}</source>
-        <translation>{name} 抽中 {points} 积分!余额 {balance}</translation>
+        <translation>{name} 抽中 {points} 积分！余额 {balance}</translation>
     </message>
     <message>
         <source>Congratulations! You won {points} points</source>
-        <translation>恭喜您!抽中 {points} 积分</translation>
+        <translation>恭喜您！抽中 {points} 积分</translation>
     </message>
     <message>
         <source>{name} won {prize}! Prize code {code}</source>
-        <translation>{name} 抽中 {prize}!奖品券码 {code}</translation>
+        <translation>{name} 抽中 {prize}！奖品券码 {code}</translation>
     </message>
     <message>
         <source>Congratulations! You won {prize}</source>
-        <translation>恭喜您!抽中 {prize}</translation>
+        <translation>恭喜您！抽中 {prize}</translation>
     </message>
     <message>
         <source>Thanks for playing — better luck next time.</source>
-        <translation>谢谢参与,下次好运。</translation>
+        <translation>谢谢参与，下次好运。</translation>
     </message>
     <message>
         <source>(The prize drawn has run out.)</source>
-        <translation>(抽中的奖品已发完。)</translation>
+        <translation>（抽中的奖品已发完。）</translation>
     </message>
     <message>
         <source>Thanks for playing — better luck next time!</source>
-        <translation>谢谢参与,下次好运!</translation>
+        <translation>谢谢参与，下次好运！</translation>
     </message>
 </context>
 <context>
@@ -2467,6 +2491,14 @@ Drop an image here.</source>
         <translation>大转盘奖品</translation>
     </message>
     <message>
+        <source>Task reward</source>
+        <translation>任务奖励</translation>
+    </message>
+    <message>
+        <source>Reversed after review</source>
+        <translation>审核后撤销</translation>
+    </message>
+    <message>
         <source>Goodwill</source>
         <translation>补偿</translation>
     </message>
@@ -2639,8 +2671,8 @@ Drop an image here.</source>
         <translation>商品</translation>
     </message>
     <message>
-        <source>Write off a voucher</source>
-        <translation>核销券码</translation>
+        <source>Vouchers and prizes</source>
+        <translation>核销券码与奖品</translation>
     </message>
     <message>
         <source>Redemption history</source>
@@ -3140,10 +3172,25 @@ What did you check?</source>
     </message>
 </context>
 <context>
+    <name>PrizeSlip</name>
+    <message>
+        <source>Wheel prize slip</source>
+        <translation>转盘奖品凭条</translation>
+    </message>
+    <message>
+        <source>Spin cost</source>
+        <translation>抽奖消耗</translation>
+    </message>
+    <message>
+        <source>Prize code</source>
+        <translation>奖品券码</translation>
+    </message>
+</context>
+<context>
     <name>PrizeVoucherDialog</name>
     <message>
         <source>Prize voucher for {prize}</source>
-        <translation>奖品券:{prize}</translation>
+        <translation>奖品券：{prize}</translation>
     </message>
     <message>
         <source>{name} won {prize}</source>
@@ -3179,11 +3226,54 @@ What did you check?</source>
     </message>
     <message>
         <source>The PDF could not be saved: {reason}</source>
-        <translation>PDF 未能保存:{reason}</translation>
+        <translation>PDF 未能保存：{reason}</translation>
     </message>
     <message>
         <source>Saved the slip to {path}</source>
         <translation>凭条已保存到 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>PrizesToHandOver</name>
+    <message>
+        <source>Hand over…</source>
+        <translation>领取…</translation>
+    </message>
+    <message>
+        <source>Give the chosen prize to the member now; its code can be used once</source>
+        <translation>现在把选中的奖品交给会员；券码只能使用一次</translation>
+    </message>
+    <message>
+        <source>valid until {day}</source>
+        <translation>有效期至 {day}</translation>
+    </message>
+    <message>
+        <source>no expiry</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Prizes to hand over ({n})</source>
+        <translation>待领取奖品（{n}）</translation>
+    </message>
+    <message>
+        <source>Hand over a prize</source>
+        <translation>领取奖品</translation>
+    </message>
+    <message>
+        <source>Give {prize} to {member} now?</source>
+        <translation>现在把 {prize} 交给 {member}？</translation>
+    </message>
+    <message>
+        <source>Prize code {code}. It can be handed over once.</source>
+        <translation>奖品券码 {code}，只能领取一次。</translation>
+    </message>
+    <message>
+        <source>Hand over</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>Handed over: {prize} to {member}</source>
+        <translation>已领取：{member} 的 {prize}</translation>
     </message>
 </context>
 <context>
@@ -3501,7 +3591,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Reviews ({n})</source>
-        <translation>审核 （{n}）</translation>
+        <translation>审核（{n}）</translation>
     </message>
     <message>
         <source>Reviews</source>
@@ -3902,7 +3992,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Signed in: {points} points</source>
-        <translation>已签到:{points} 积分</translation>
+        <translation>已签到：{points} 积分</translation>
     </message>
     <message>
         <source>Made up</source>
@@ -3918,7 +4008,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Missed. Click to make it up for {cost} points.</source>
-        <translation>漏签。点击补签,扣除 {cost} 积分。</translation>
+        <translation>漏签。点击补签，扣除 {cost} 积分。</translation>
     </message>
     <message>
         <source>Missed</source>
@@ -3934,7 +4024,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Today: not signed in yet</source>
-        <translation>今天:尚未签到</translation>
+        <translation>今天：尚未签到</translation>
     </message>
     <message>
         <source>Before the member joined</source>
@@ -3954,7 +4044,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Tomorrow&apos;s sign-in gives {points} points (after signing in today).</source>
-        <translation>今天签到后,明天签到可得 {points} 积分。</translation>
+        <translation>今天签到后，明天签到可得 {points} 积分。</translation>
     </message>
     <message>
         <source>This week: {n} of 7 days signed</source>
@@ -3982,7 +4072,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Make-ups (补签) left this month: {left}, {cost} points each</source>
-        <translation>本月还可补签 {left} 次,每次 {cost} 积分</translation>
+        <translation>本月还可补签 {left} 次，每次 {cost} 积分</translation>
     </message>
     <message>
         <source>No make-up sign-in is available this month.</source>
@@ -3997,7 +4087,7 @@ What did you check?</source>
     <name>SigninPanel</name>
     <message>
         <source>Sign the member in for today ({key})</source>
-        <translation>为会员签到({key})</translation>
+        <translation>为会员签到（{key}）</translation>
     </message>
     <message>
         <source>Signed in today ✓</source>
@@ -4021,11 +4111,11 @@ What did you check?</source>
     </message>
     <message>
         <source>Made up {day} for {cost} points · streak {streak}</source>
-        <translation>已补签 {day},扣除 {cost} 积分 · 连续 {streak} 天</translation>
+        <translation>已补签 {day}，扣除 {cost} 积分 · 连续 {streak} 天</translation>
     </message>
     <message>
         <source>Signed in: +{points} points · streak {streak}</source>
-        <translation>签到成功:+{points} 积分 · 连续 {streak} 天</translation>
+        <translation>签到成功：+{points} 积分 · 连续 {streak} 天</translation>
     </message>
     <message>
         <source>all week bonus +{points}</source>
@@ -4276,6 +4366,10 @@ What did you check?</source>
     <message>
         <source>Print the redemption slip</source>
         <translation>打印兑换凭条</translation>
+    </message>
+    <message>
+        <source>Print the slip: {title}</source>
+        <translation>打印：{title}</translation>
     </message>
 </context>
 <context>
@@ -5076,8 +5170,8 @@ What did you check?</source>
 <context>
     <name>VoucherWriteOff</name>
     <message>
-        <source>Scan or type the voucher code, then press Enter</source>
-        <translation>扫描或输入券码，然后按回车</translation>
+        <source>Scan or type the code of a voucher or a prize, then press Enter</source>
+        <translation>扫描或输入兑换券或奖品的券码，然后按回车</translation>
     </message>
     <message>
         <source>Check</source>
@@ -5096,6 +5190,10 @@ What did you check?</source>
         <translation>会员</translation>
     </message>
     <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
@@ -5108,12 +5206,20 @@ What did you check?</source>
         <translation>兑换时间</translation>
     </message>
     <message>
+        <source>A wheel prize, not handed over yet. Press Enter again or click Hand over to give it to the member.</source>
+        <translation>转盘奖品，尚未领取。再按回车或点击“领取”即可交给会员。</translation>
+    </message>
+    <message>
         <source>Valid. Press Enter again or click Write off to use it.</source>
         <translation>券码有效。再按回车或点击“核销”即可使用。</translation>
     </message>
     <message>
         <source>Not valid</source>
         <translation>无效</translation>
+    </message>
+    <message>
+        <source>Handed over: {prize} to {member}</source>
+        <translation>已领取：{member} 的 {prize}</translation>
     </message>
     <message>
         <source>Written off: {item} for {member}</source>
@@ -5132,6 +5238,14 @@ What did you check?</source>
         <translation>服务</translation>
     </message>
     <message>
+        <source>Wheel prize</source>
+        <translation>大转盘奖品</translation>
+    </message>
+    <message>
+        <source>Mall voucher</source>
+        <translation>商城兑换券</translation>
+    </message>
+    <message>
         <source>face value {value}</source>
         <translation>面值 {value}</translation>
     </message>
@@ -5148,12 +5262,20 @@ What did you check?</source>
         <translation>已核销</translation>
     </message>
     <message>
+        <source>Handed over</source>
+        <translation>已领取</translation>
+    </message>
+    <message>
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
         <source>Expired</source>
         <translation>已过期</translation>
+    </message>
+    <message>
+        <source>Hand over</source>
+        <translation>领取</translation>
     </message>
 </context>
 <context>
@@ -5315,7 +5437,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Spin the wheel for the member ({key})</source>
-        <translation>为会员抽奖({key})</translation>
+        <translation>为会员抽奖（{key}）</translation>
     </message>
     <message>
         <source>Show the prize voucher…</source>
@@ -5343,7 +5465,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Last spins: {spins}</source>
-        <translation>最近抽奖:{spins}</translation>
+        <translation>最近抽奖：{spins}</translation>
     </message>
     <message>
         <source>Free spins left today: {n}</source>

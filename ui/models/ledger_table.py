@@ -31,9 +31,9 @@ class LedgerColumn(enum.IntEnum):
     EXPIRES = 5
 
 
-def kind_text(kind: str) -> str:
-    """An entry's kind in words."""
-    words = {
+def kind_words() -> dict[str, str]:
+    """Every ledger entry kind (``ledger.EntryKind``) in words; a test checks that none is missing."""
+    return {
         "earn": QCoreApplication.translate("LedgerTableModel", "Purchase"),
         "adjust": QCoreApplication.translate("LedgerTableModel", "Adjustment"),
         "expire": QCoreApplication.translate("LedgerTableModel", "Expired"),
@@ -46,8 +46,14 @@ def kind_text(kind: str) -> str:
         "signin_bonus": QCoreApplication.translate("LedgerTableModel", "Sign-in bonus"),
         "wheel_cost": QCoreApplication.translate("LedgerTableModel", "Wheel spin"),
         "wheel_prize": QCoreApplication.translate("LedgerTableModel", "Wheel prize"),
+        "task_reward": QCoreApplication.translate("LedgerTableModel", "Task reward"),
+        "review_reversal": QCoreApplication.translate("LedgerTableModel", "Reversed after review"),
     }
-    return words.get(kind, kind)
+
+
+def kind_text(kind: str) -> str:
+    """An entry's kind in words (the stored kind itself for one this client does not know yet)."""
+    return kind_words().get(kind, kind)
 
 
 def reason_text(category: str | None) -> str:

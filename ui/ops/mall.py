@@ -1,8 +1,9 @@
 """The redemption mall at the counter, off the GUI thread: the shelf, thumbnails,
-redeeming, vouchers and the redemption history.
+redeeming, handing over vouchers and wheel prizes, and the redemption history.
 
 Writes (redeem, write off, cancel) run on the worker's single write thread
-and then announce what changed: the member's points (``member_changed``)
+and then announce what changed: the member's points (``member_changed``;
+also after a hand-over, which changes the member's prizes to hand over)
 and the catalog's stock (``catalog_changed``).
 """
 from __future__ import annotations
@@ -13,14 +14,13 @@ from dataclasses import dataclass, field
 
 from PySide6.QtGui import QImage
 
-from pointsmall import catalog, members, redemption, vouchers
+from pointsmall import catalog, handover, members, redemption
 from pointsmall.catalog import ItemView
 from pointsmall.db import Database
-from pointsmall.errors import Conflict
+from pointsmall.handover import Handover
 from pointsmall.members import MemberView
 from pointsmall.redemption import CancelResult, RedemptionResult, RedemptionView, Refusal
 from pointsmall.staff import Actor
-from pointsmall.vouchers import VoucherView
 
 from ..context import AppContext
 
@@ -32,12 +32,6 @@ class Shelf:
     items: list[ItemView]
     member: MemberView | None
     refusals: dict[uuid.UUID, Refusal] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class VoucherCheck:
-    voucher: VoucherView
-    refusal: Conflict | None  # why it cannot be written off now; None when it can
 
 
 def _refusals(db: Database, actor: Actor, member_id: uuid.UUID, items: list[ItemView]) -> dict[uuid.UUID, Refusal]:
@@ -98,17 +92,21 @@ async def redeem(ctx: AppContext, member_id: uuid.UUID, item_id: uuid.UUID, quan
     return result
 
 
-def _check(db: Database, actor: Actor, typed: str) -> VoucherCheck:
-    view = vouchers.look_up(db, actor, typed)
-    return VoucherCheck(view, vouchers.refusal(view, actor.store_tz))
+async def look_up_voucher(ctx: AppContext, typed: str) -> Handover:
+    """A scanned or typed code, a mall voucher or a wheel prize, and why it cannot be handed over (if so)."""
+    return await ctx.worker.read(handover.look_up, ctx.actor, typed)
 
 
-async def look_up_voucher(ctx: AppContext, typed: str) -> VoucherCheck:
-    return await ctx.worker.read(_check, ctx.actor, typed)
+async def write_off(ctx: AppContext, typed: str) -> Handover:
+    """Hand over what the code stands for, once (a mall voucher or a wheel prize)."""
+    view = await ctx.worker.write(handover.hand_over, ctx.actor, typed)
+    ctx.changes.member_changed.emit(view.member_id)  # the member's prizes to hand over (games page) change
+    return view
 
 
-async def write_off(ctx: AppContext, typed: str) -> VoucherView:
-    return await ctx.worker.write(vouchers.write_off, ctx.actor, typed)
+async def prizes_to_hand_over(ctx: AppContext, member_id: uuid.UUID) -> list[Handover]:
+    """The member's wheel prizes not yet handed over and still valid, newest first."""
+    return await ctx.worker.read(handover.prizes_to_hand_over, ctx.actor, member_id)
 
 
 async def history(ctx: AppContext, *, member_id: uuid.UUID | None = None,

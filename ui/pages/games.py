@@ -9,7 +9,8 @@ and land on the committed segment; the prize is announced when it stops (a
 voucher with its QR code and slip for goods and coupons). A refused spin
 shows the core's reason and the wheel does not move. While the wheel turns
 nothing else can be spun, and the member's new balance waits until it
-lands. The customer screen mirrors the wheel and the result.
+lands. The customer screen mirrors the wheel and the result. Under the
+wheel, the member's prizes not yet collected wait to be handed over.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from ..messages import error_text
 from ..ops import games as games_ops
 from ..tasks import Tasks
 from ..widgets.mall_member import MallMemberStrip
+from ..widgets.prize_handover import PrizesToHandOver
 from ..widgets.prize_voucher import PrizeVoucherDialog
 from ..widgets.signin_panel import SHORTCUT as SIGN_IN_KEY
 from ..widgets.signin_panel import SigninPanel
@@ -70,6 +72,8 @@ class GamesPage(QWidget):
         self.signin = SigninPanel()
         self.wheel_panel = WheelPanel()
         self.wheel = self.wheel_panel.wheel
+        self.prizes = PrizesToHandOver(ctx)
+        self.wheel_panel.extras.addWidget(self.prizes)
         columns = QHBoxLayout()
         columns.setSpacing(16)
         columns.addWidget(self.signin, 5)
@@ -122,6 +126,7 @@ class GamesPage(QWidget):
         self.strip.show_member(None)
         self.signin.show_calendar(None)
         self.wheel_panel.show_recent([])
+        self.prizes.show_member(None)
         if self.customer is not None:
             self.customer.show_waiting()
         if self.loaded or self.isVisible():
@@ -156,6 +161,7 @@ class GamesPage(QWidget):
             return
         self.member = view.member
         self.strip.show_member(view.member)
+        self.signin.show_balance(view.member.balance)  # the sign-in's words follow the balance after a spin
         self.signin.show_calendar(view.calendar)
 
     def browse_month(self, year: int, month: int) -> None:
@@ -176,6 +182,7 @@ class GamesPage(QWidget):
     def _load_wheels(self) -> None:
         if self.spinning:
             return  # the wheel being animated stays as it is; read after it lands
+        self.prizes.show_member(self.member_id)  # after the landing: a prize is not listed before it is announced
         self._tasks.start("wheels", self._read_wheels(self.member_id, self.wheel_panel.chosen_id()))
 
     async def _read_wheels(self, member_id: uuid.UUID | None, wheel_id: uuid.UUID | None) -> None:

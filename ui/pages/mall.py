@@ -125,7 +125,7 @@ class MallPage(QWidget):
         tab.addWidget(self.grid, 1)
         tab.addLayout(action)
         self.tabs.addTab(items, self.tr("Items"))
-        self.tabs.addTab(self.write_off, self.tr("Write off a voucher"))
+        self.tabs.addTab(self.write_off, self.tr("Vouchers and prizes"))
         self.tabs.addTab(self.history, self.tr("Redemption history"))
         self.tabs.setDocumentMode(True)
         layout = QVBoxLayout(self)

@@ -1,5 +1,8 @@
 """The redemption slip: an 80 mm receipt with the voucher code and its QR code.
 
+A wheel prize prints on the same layout under its own title ("Wheel prize
+slip", 转盘奖品凭条) with its own captions (``Slip.title`` and friends).
+
 One layout paints on any device: a QPrinter (printing, the print preview,
 PDF export) or a QImage (tests, screenshots). Layout is done in tenths of a
 millimetre and the painter is scaled to the device's resolution, so the slip
@@ -50,6 +53,15 @@ class Slip:
     voucher_display: str
     qr_png: bytes
     expires_on: date | None
+    # Words for a slip that is not a mall redemption (a wheel prize: "Wheel prize slip", "Spin cost",
+    # "Prize code"); None prints the redemption slip's own words.
+    title: str | None = None
+    points_caption: str | None = None
+    code_caption: str | None = None
+
+
+def title_of(slip: Slip) -> str:
+    return slip.title or QCoreApplication.translate("Slip", "Points redemption slip")
 
 
 def slip_for(result: RedemptionResult, masked_phone: str, store_name: str, qr_png: bytes) -> Slip:
@@ -128,7 +140,7 @@ class _Layout:
 
 def _walk(layout: _Layout, slip: Slip) -> float:
     layout.text(slip.store_name, layout.title, gap=4)
-    layout.text(QCoreApplication.translate("Slip", "Points redemption slip"), layout.body, gap=4)
+    layout.text(title_of(slip), layout.body, gap=4)
     layout.text(i18n.moment(slip.printed_at), layout.small, gap=0)
     layout.rule()
     layout.pair(QCoreApplication.translate("Slip", "Member"), slip.member_name)
@@ -136,12 +148,12 @@ def _walk(layout: _Layout, slip: Slip) -> float:
     layout.rule()
     layout.text(slip.item_name, layout.strong, Qt.AlignmentFlag.AlignLeft)
     layout.pair(QCoreApplication.translate("Slip", "Quantity"), f"× {slip.quantity}")
-    layout.pair(QCoreApplication.translate("Slip", "Points"), i18n.points(slip.points))
+    layout.pair(slip.points_caption or QCoreApplication.translate("Slip", "Points"), i18n.points(slip.points))
     if slip.cash_fen:
         layout.pair(QCoreApplication.translate("Slip", "Cash to pay"), i18n.money(slip.cash_fen))
     layout.pair(QCoreApplication.translate("Slip", "Balance after"), i18n.points(slip.balance_after))
     layout.rule()
-    layout.text(QCoreApplication.translate("Slip", "Voucher code"), layout.small, gap=2)
+    layout.text(slip.code_caption or QCoreApplication.translate("Slip", "Voucher code"), layout.small, gap=2)
     layout.text(slip.voucher_display, layout.code, gap=12)
     layout.image(QImage.fromData(slip.qr_png), QR_SIDE)
     if slip.expires_on is not None:
@@ -174,7 +186,11 @@ def setup_printer(printer: QPrinter, slip: Slip) -> None:
     printer.setPageSize(size)
     printer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     printer.setFullPage(True)
-    printer.setDocName(QCoreApplication.translate("Slip", "Redemption slip {code}").format(code=slip.voucher_display))
+    if slip.title is None:
+        name = QCoreApplication.translate("Slip", "Redemption slip {code}").format(code=slip.voucher_display)
+    else:
+        name = f"{slip.title} {slip.voucher_display}"
+    printer.setDocName(name)
 
 
 def print_slip(printer: QPrinter, slip: Slip) -> None:
@@ -217,7 +233,8 @@ def open_preview(slip: Slip, parent: QWidget | None = None,
     setup_printer(printer, slip)
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setObjectName("slipPreview")
-    dialog.setWindowTitle(QCoreApplication.translate("Slip", "Print the redemption slip"))
+    dialog.setWindowTitle(QCoreApplication.translate("Slip", "Print the redemption slip") if slip.title is None
+                          else QCoreApplication.translate("Slip", "Print the slip: {title}").format(title=slip.title))
     dialog.resize(980, 780)
     dialog.printer_ref = printer  # type: ignore[attr-defined]  # the dialog does not own its printer
     dialog.paintRequested.connect(lambda target: print_slip(target, slip))

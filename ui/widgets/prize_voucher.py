@@ -1,14 +1,15 @@
 """The voucher for a wheel prize (goods, a service or a coupon): the code in big type, its QR code, the slip.
 
-Won, not bought: the slip is the mall's 80 mm slip with the prize as the
-item, one of it, and the points the spin cost (0 for a free spin). The
+Won, not bought: the slip is the mall's 80 mm slip titled "Wheel prize
+slip" (转盘奖品凭条), with the prize as the item, one of it, and the points
+the spin cost (0 for a free spin). The
 member shows the code or the slip when the prize is handed over.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -22,9 +23,13 @@ from ..printing import slip as slips
 
 
 def prize_slip(result: SpinResult, prize: PrizeView, masked_phone: str, store_name: str) -> slips.Slip:
+    """The mall's slip layout, titled as a wheel prize slip (转盘奖品凭条), with the spin's cost."""
     return slips.Slip(store_name, result.occurred_at, result.member_name, masked_phone, prize.name, prize.kind, 1,
                       result.cost_points, 0, result.balance, prize.display, vouchers.qr_png(prize.code, scale=8),
-                      prize.expires_on)
+                      prize.expires_on,
+                      title=QCoreApplication.translate("PrizeSlip", "Wheel prize slip"),
+                      points_caption=QCoreApplication.translate("PrizeSlip", "Spin cost"),
+                      code_caption=QCoreApplication.translate("PrizeSlip", "Prize code"))
 
 
 class PrizeVoucherDialog(QDialog):

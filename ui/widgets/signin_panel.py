@@ -34,6 +34,7 @@ class SigninPanel(QFrame):
         self.result = QLabel(objectName="signInResult")
         self.result.setWordWrap(True)
         self.result.hide()
+        self.announced = ""  # the last sign-in's words without the balance (which a later spin may change)
         self.calendar = SigninCalendarView()
         top = QHBoxLayout()
         top.setSpacing(14)
@@ -67,7 +68,12 @@ class SigninPanel(QFrame):
                 points=i18n.points(cal.today_points), day=cal.streak + 1))
 
     def announce(self, result: SignInResult) -> str:
-        """Show what a sign-in or make-up gave (and return the words)."""
+        """Show what a sign-in or make-up gave (and return the words).
+
+        The balance is shown apart from what the sign-in gave, and follows the
+        member's balance afterwards (``show_balance``): a spin after the sign-in
+        must not leave the balance at sign-in time on screen.
+        """
         if result.kind == "makeup":
             text = self.tr("Made up {day} for {cost} points · streak {streak}").format(
                 day=i18n.day(result.day), cost=i18n.points(result.cost), streak=result.streak)
@@ -80,12 +86,22 @@ class SigninPanel(QFrame):
             elif bonus.kind == MONTH:
                 text += " · " + self.tr("{days} days this month bonus +{points}").format(
                     days=bonus.days, points=i18n.points(bonus.points))
-        text += " · " + self.tr("balance {balance}").format(balance=i18n.points(result.balance))
+        self.announced = text
         self.say(text, "success")
-        return text
+        self.show_balance(result.balance)
+        return self.result.text()
+
+    def show_balance(self, balance: int) -> None:
+        """The member's balance now, after the last sign-in's words (nothing when none is shown)."""
+        if not self.announced or self.result.property("kind") != "success":
+            return
+        self.result.setText(self.announced + " · " + self.tr("balance {balance}").format(
+            balance=i18n.points(balance)))
 
     def say(self, text: str, kind: str) -> None:
         """``kind``: success, error, info."""
+        if kind != "success":
+            self.announced = ""
         self.result.setText(text)
         self.result.setProperty("kind", kind)
         _restyle(self.result)

@@ -1,9 +1,12 @@
-"""Writing off a voucher at the counter: scan or type the code, check it, write it off once.
+"""Handing over at the counter: scan or type a mall voucher's or a wheel prize's code, check it, write it off once.
 
-The code box keeps the focus, so a scanner can be used at any time. Enter
-on a new code looks the voucher up and shows it (item, member, state);
-Enter again on the same valid code, or the Write off button, writes it off.
-A voucher already used, cancelled or expired shows why in large red text.
+One place for both kinds: the core (``handover``) finds the code among the
+mall's vouchers and the wheel's prizes. The code box keeps the focus, so a
+scanner can be used at any time. Enter on a new code looks it up and shows
+it (what it is, whose, with the phone masked, until when, its state);
+Enter again on the same valid code, or the Write off / Hand over button,
+writes it off. A code already used, cancelled, expired, unknown or mistyped
+shows why in large red text.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdi
 from qasync import asyncSlot
 
 from pointsmall.errors import Conflict
-from pointsmall.vouchers import VoucherView
+from pointsmall.handover import Handover, Source
 
 from .. import i18n
 from ..context import AppContext
@@ -26,10 +29,10 @@ class VoucherWriteOff(QWidget):
         super().__init__(parent)
         self.setObjectName("voucherWriteOff")
         self.ctx = ctx
-        self.voucher: VoucherView | None = None
+        self.voucher: Handover | None = None
         self._busy = False
         self.code = QLineEdit(objectName="writeOffCode")
-        self.code.setPlaceholderText(self.tr("Scan or type the voucher code, then press Enter"))
+        self.code.setPlaceholderText(self.tr("Scan or type the code of a voucher or a prize, then press Enter"))
         self.code.setMaxLength(32)
         self.code.setClearButtonEnabled(True)
         self.check_button = QPushButton(self.tr("Check"), objectName="writeOffCheck")
@@ -44,6 +47,7 @@ class VoucherWriteOff(QWidget):
         self.item.setWordWrap(True)
         self.state = QLabel(objectName="writeOffState")
         self.member = QLabel(objectName="writeOffMember")
+        self.phone = QLabel(objectName="writeOffPhone")
         self.kind = QLabel(objectName="writeOffKind")
         self.expiry = QLabel(objectName="writeOffExpiry")
         self.issued = QLabel(objectName="writeOffIssued")
@@ -68,6 +72,7 @@ class VoucherWriteOff(QWidget):
         facts.setHorizontalSpacing(18)
         facts.setVerticalSpacing(6)
         for n, (caption, value) in enumerate([(self.tr("Code"), self.display), (self.tr("Member"), self.member),
+                                              (self.tr("Phone"), self.phone),
                                               (self.tr("Kind"), self.kind), (self.tr("Valid until"), self.expiry),
                                               (self.tr("Issued"), self.issued)]):
             label = QLabel(caption)
@@ -126,9 +131,13 @@ class VoucherWriteOff(QWidget):
             self.check_button.setEnabled(True)
             self.code.setFocus()
             self.code.selectAll()  # the next scan replaces the code
-        self._show(check.voucher)
+        self._show(check)
         if check.refusal is not None:
             self._say(error_text(check.refusal), "refused")
+        elif check.source == Source.PRIZE.value:
+            self.write_off_button.setEnabled(True)
+            self._say(self.tr("A wheel prize, not handed over yet. Press Enter again or click Hand over to give "
+                              "it to the member."), "info")
         else:
             self.write_off_button.setEnabled(True)
             self._say(self.tr("Valid. Press Enter again or click Write off to use it."), "info")
@@ -151,25 +160,32 @@ class VoucherWriteOff(QWidget):
             self.code.setFocus()
             self.code.selectAll()
         self._show(view)
-        self._say(self.tr("Written off: {item} for {member}").format(item=view.item_name, member=view.member_name),
-                  "success")
+        if view.source == Source.PRIZE.value:
+            self._say(self.tr("Handed over: {prize} to {member}").format(prize=view.name, member=view.member_name),
+                      "success")
+        else:
+            self._say(self.tr("Written off: {item} for {member}").format(item=view.name, member=view.member_name),
+                      "success")
 
     # -- showing -------------------------------------------------------------
 
-    def _show(self, view: VoucherView) -> None:
+    def _show(self, view: Handover) -> None:
         self.voucher = view
-        self.item.setText(view.item_name)
+        prize = view.source == Source.PRIZE.value
+        self.item.setText(view.name)
         self.display.setText(view.display)
         self.member.setText(view.member_name)
+        self.phone.setText(view.member_phone)
         kinds = {"goods": self.tr("Goods"), "coupon": self.tr("Coupon"), "service": self.tr("Service")}
-        kind = kinds.get(view.kind, view.kind)
+        kind = (self.tr("Wheel prize") if prize else self.tr("Mall voucher")) + " · " + kinds.get(view.kind, view.kind)
         if view.face_value_fen:
             kind += " · " + self.tr("face value {value}").format(value=i18n.money_short(view.face_value_fen))
         self.kind.setText(kind)
         self.expiry.setText(i18n.day(view.expires_on) if view.expires_on else self.tr("No expiry"))
         self.issued.setText(i18n.moment(view.issued_at))
-        states = {"valid": self.tr("Valid"), "written_off": self.tr("Used"), "cancelled": self.tr("Cancelled"),
-                  "expired": self.tr("Expired")}
+        states = {"valid": self.tr("Valid"), "written_off": self.tr("Handed over") if prize else self.tr("Used"),
+                  "cancelled": self.tr("Cancelled"), "expired": self.tr("Expired")}
+        self.write_off_button.setText(self.tr("Hand over") if prize else self.tr("Write off"))
         self.state.setText(states.get(view.state, view.state))
         self.state.setProperty("state", view.state)
         self.state.style().unpolish(self.state)

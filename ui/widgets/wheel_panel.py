@@ -85,6 +85,9 @@ class WheelPanel(QFrame):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.result)
         layout.addWidget(self.recent)
+        self.extras = QVBoxLayout()  # the games page puts the member's prizes to hand over here
+        self.extras.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.extras)
         layout.addLayout(bottom)
         self.wheel.set_centre_text(self.tr("Spin"))
 
