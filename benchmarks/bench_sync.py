@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pointsmall import bootstrap, purchases, staff  # noqa: E402
 from pointsmall.db import Database  # noqa: E402
 from pointsmall.ids import new_id  # noqa: E402
-from pointsmall.models import Member, Store, Tier  # noqa: E402
+from pointsmall.models import Store, Tier  # noqa: E402
 from pointsmall.sync import attach_replica, first_pull, replica_sender, sync_once  # noqa: E402
 from pointsmall.sync.outbox import seal  # noqa: E402
 
@@ -154,7 +154,10 @@ def main() -> None:
     chain = chain_database(args.pg, args.members)
     with chain.read() as session:
         system = staff.system_actor(session)
-        sample = list(session.scalars(select(Member.id).limit(20_000)))
+        # Members drawn at random each run (earlier runs' members carry more open lots).
+        drawn = list(session.scalars(text("SELECT id FROM members TABLESAMPLE SYSTEM (10) LIMIT 40000")))
+    random.Random().shuffle(drawn)
+    sample, steady_sample = drawn[:20_000], drawn[20_000:]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -195,14 +198,12 @@ def main() -> None:
 
         # 3. Steady state: 1,000 events each way.
         steady = new_replica(directory, "steady.db")
-        with steady.write() as session:  # a replica already up to date (its cursor at the chain's now)
-            pass
         first_pull_steady = None if args.members > 50_000 else first_pull(steady, chain)
         _ = first_pull_steady
         if args.members > 50_000:
             _mark_pulled(steady, chain)
-        write_offline_awards(steady, sample, system.staff_id, args.steady)
-        for member_id in sample[:args.steady]:
+        write_offline_awards(steady, steady_sample, system.staff_id, args.steady)
+        for member_id in steady_sample[-args.steady:]:
             purchases.award_for_purchase(chain, system, member_id=member_id,
                                          receipt_no=f"HQ-{uuid.uuid4().hex[:10]}", amount_fen=500)
         report, wall, cpu = timed(lambda: sync_once(steady, chain))

@@ -18,14 +18,12 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import event, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, text
 
-from ..clock import utc_now
 from ..db import Database
 from ..errors import ValidationError
 from ..ids import new_id
-from ..models import Store, SyncState
+from ..models import SyncState
 
 # Fact tables a store records, and the column that identifies a row. Order
 # does not matter here: events keep the order the rows were inserted in.
@@ -102,23 +100,3 @@ def _install_begin_hook(db: Database) -> None:
         conn.exec_driver_sql("UPDATE sync_state SET txn = txn + 1 WHERE id = 1")
 
     _attached.add(engine)
-
-
-def is_replica(session: Session) -> bool:
-    return session.get(SyncState, 1) is not None
-
-
-def replica_store(session: Session) -> str | None:
-    return session.scalar(select(SyncState.store_id).where(SyncState.id == 1))
-
-
-def mark_applying(session: Session, on: bool) -> None:
-    """Inside one transaction: rows written while on are pulled rows, not store facts."""
-    session.execute(text("DELETE FROM sync_applying"))
-    if on:
-        session.execute(text("INSERT INTO sync_applying (flag) VALUES (1)"))
-
-
-def ensure_store(session: Session, store_id: str, tz: str = "Asia/Shanghai") -> None:
-    if session.get(Store, store_id) is None:
-        session.add(Store(id=store_id, name=store_id, timezone=tz, created_at=utc_now()))

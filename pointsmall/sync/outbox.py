@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from ..clock import utc_now
 from ..db import Database
 from ..ids import new_id
-from ..models import SyncCaptured, SyncOutbox, SyncPending, SyncState
+from ..models import SyncCaptured, SyncOutbox, SyncState
 from . import codec
 from .capture import FACT_TABLES
 
@@ -125,8 +125,26 @@ def mark_acked(replica: Database, through: int) -> None:
             return
         session.execute(update(SyncOutbox).where(SyncOutbox.seq > acked, SyncOutbox.seq <= through)
                         .values(acked_at=utc_now()))
-        session.execute(delete(SyncPending).where(SyncPending.event_seq <= through))
+        confirm_pending(session.connection(), through)
         session.execute(update(SyncState).where(SyncState.id == 1).values(acked_seq=through))
+
+
+REFRESH_LOTS = """
+INSERT OR IGNORE INTO sync_pending (row_id, kind, key_id, amount, business_day, entry_kind, event_seq)
+SELECT 'lots:' || key_id, 'lots', key_id, 0, NULL, '', NULL FROM sync_pending
+WHERE kind = 'points' AND amount < 0 AND event_seq <= ?
+"""
+
+
+def confirm_pending(conn: Any, through: int) -> None:
+    """Events up to ``through`` are applied at the chain: their points and stock are no longer pending.
+
+    A member whose points this store spent gets a ``lots`` marker: the chain
+    may have drawn other lots than the store did, so the next pull brings
+    all of that member's open lots.
+    """
+    conn.exec_driver_sql(REFRESH_LOTS, (through,))
+    conn.exec_driver_sql("DELETE FROM sync_pending WHERE kind IN ('points', 'stock') AND event_seq <= ?", (through,))
 
 
 def pending_counts(session: Any) -> tuple[int, int]:

@@ -35,8 +35,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..clock import utc_now
 from ..db import Database
 from ..models import AuditHead, SyncCaptured, SyncChange, SyncOutbox, SyncPeer, SyncState
-from . import codec
+from . import bulk, codec
 from .errors import NotAReplica, SyncStopped
+from .outbox import confirm_pending
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 
@@ -129,6 +130,7 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
             _copy_all(src, dst, report, progress)
         else:
             _copy_changes(src, dst, cursor or 0, report, progress)
+        dst.exec_driver_sql("DELETE FROM sync_pending WHERE kind = 'lots'")
         # Rows held back are read again next time: the cursor stays where it was until they are in.
         report.cursor = xmin if not report.skipped else (cursor or 0)
         dst.execute(update(SyncState).where(SyncState.id == 1).values(cursor=report.cursor, **(
@@ -157,29 +159,24 @@ def _acknowledge(dst: Connection, applied: int) -> None:
     if applied > acked:
         dst.exec_driver_sql("UPDATE sync_outbox SET acked_at = ? WHERE seq > ? AND seq <= ?",
                             (utc_now().replace(tzinfo=None).isoformat(sep=" "), acked, applied))
-        dst.exec_driver_sql("DELETE FROM sync_pending WHERE event_seq <= ?", (applied,))
+        confirm_pending(dst, applied)
         dst.execute(update(SyncState).where(SyncState.id == 1).values(acked_seq=applied))
 
 
 def _copy_all(src: Connection, dst: Connection, report: PullReport, progress: Progress | None) -> None:
     # Defaults a fresh file was made with (its own system account, store, tiers) give way to the chain's.
-    for name in ("audit_heads", "member_search_terms", "staff", "settings", "tiers"):
-        dst.execute(delete(codec.table(name)))
+    dst.execute(delete(AuditHead))
     totals = {name: src.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one() for name in MIRRORED}
     for name in MIRRORED:
-        table = codec.table(name)
-        done = 0
-        result = src.execute(select(table).execution_options(stream_results=True, yield_per=CHUNK))
-        for chunk in result.mappings().partitions(CHUNK):
-            _upsert(dst, table, [dict(r) for r in chunk])
-            done += len(chunk)
+        def step(done: int, name: str = name) -> None:
             if progress:
                 progress(name, done, totals[name])
+
+        # Versions are append-only (and a fresh file has none): add, never replace.
+        done = bulk.copy_table(src, dst, codec.table(name), keep_existing=name == "wheel_versions", progress=step)
         report.tables[name] = done
         report.rows += done
-    heads = [dict(r) for r in src.execute(select(AuditHead)).mappings()]
-    if heads:
-        dst.execute(sqlite_insert(AuditHead).on_conflict_do_nothing(), heads)
+    bulk.copy_table(src, dst, AuditHead.__table__, keep_existing=True)
 
 
 def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullReport,
@@ -190,7 +187,7 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
         changed.setdefault(tbl, set()).add(pk)
     total = sum(len(keys) for keys in changed.values())
     done = 0
-    if changed.get("members"):
+    if _spenders(dst):
         changed.setdefault("point_lots", set())
     for name in MIRRORED:  # parents before children
         keys = changed.get(name)
@@ -204,7 +201,7 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
             rows += [dict(r) for r in src.execute(select(table).where(key_col.in_(values[start:start + 5000])))
                      .mappings()]
         if name == "point_lots":
-            rows += _lots_of_changed_members(src, changed.get("members", set()), {r["id"] for r in rows})
+            rows += _lots_of_changed_members(src, _spenders(dst), {r["id"] for r in rows})
         if name in GROUPED and name != "wheel_versions":
             for start in range(0, len(values), 900):
                 dst.execute(delete(table).where(key_col.in_(values[start:start + 900])))
@@ -227,10 +224,15 @@ def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullRep
             progress(name, done, total)
 
 
-def _lots_of_changed_members(src: Connection, member_keys: set[str], have: set[uuid.UUID]) -> list[dict[str, Any]]:
-    """The open lots of a member whose ledger moved: the chain may have drawn other lots than the store did.
+def _spenders(dst: Connection) -> set[str]:
+    """Members whose spending here the chain has confirmed since the last pull (``outbox.confirm_pending``)."""
+    return {key for (key,) in dst.exec_driver_sql("SELECT key_id FROM sync_pending WHERE kind = 'lots'")}
 
-    (A lot the chain drew is in the change log by itself.)
+
+def _lots_of_changed_members(src: Connection, member_keys: set[str], have: set[uuid.UUID]) -> list[dict[str, Any]]:
+    """All open lots of members this store spent from: the chain may have drawn other lots than the store did.
+
+    (A lot the chain drew is in the change log by itself; so is a lot a positive entry opened.)
     """
     lots = codec.table("point_lots")
     ids = [uuid.UUID(k) for k in member_keys]

@@ -57,3 +57,20 @@ def test_offline_facts_go_up_once_and_balances_come_down(chain, tmp_path):  # no
     with store.db.read() as session:
         assert session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.acked_at.is_(None))) == 0
         assert session.scalar(select(func.count()).select_from(PointEntry)) >= 3
+
+
+def test_two_tills_of_one_store_each_sync_their_own_events(chain, tmp_path):  # noqa: F811
+    member_id = chain_member(chain, points=100)
+    for till in ("till1", "till2"):
+        (tmp_path / till).mkdir()
+    first, second = new_store(chain, "S02", tmp_path / "till1"), new_store(chain, "S02", tmp_path / "till2")
+    award(first.db, first.cashier, member_id, 10)
+    award(second.db, second.cashier, member_id, 20)
+    sync(first, chain)
+    report = sync(second, chain)
+    assert report.pushed == 1
+    assert sync_status(first.db).confirmed_through == sync_status(second.db).confirmed_through == 1
+    sync(first, chain)
+    assert balance(chain.db, member_id) == balance(first.db, member_id) == balance(second.db, member_id) == 130
+    assert_agree(first, chain)
+    assert_agree(second, chain)
