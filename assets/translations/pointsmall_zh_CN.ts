@@ -5254,6 +5254,10 @@ What did you check?</source>
         <translation>长期有效</translation>
     </message>
     <message>
+        <source>Won</source>
+        <translation>中奖时间</translation>
+    </message>
+    <message>
         <source>Valid</source>
         <translation>有效</translation>
     </message>

@@ -48,7 +48,6 @@ class PrizesToHandOver(QFrame):
         self._tasks = Tasks(self)
         self.caption = QLabel(objectName="prizesCaption")
         self.list = QListWidget(objectName="prizesList")
-        self.list.setMaximumHeight(86)
         self.list.setAlternatingRowColors(True)
         self.button = QPushButton(self.tr("Hand over…"), objectName="handOverPrize")
         self.button.setEnabled(False)
@@ -111,6 +110,9 @@ class PrizesToHandOver(QFrame):
         self.caption.setText(self.tr("Prizes to hand over ({n})").format(n=len(prizes)))
         self.setVisible(bool(prizes) or self.message.isVisible())
         self.list.setVisible(bool(prizes))
+        if prizes:  # up to three rows in sight; the list scrolls beyond
+            rows = min(len(prizes), 3)
+            self.list.setFixedHeight(rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth() + 2)
         self._enable()
 
     def chosen(self) -> Handover | None:

@@ -71,12 +71,14 @@ class VoucherWriteOff(QWidget):
         facts = QGridLayout()
         facts.setHorizontalSpacing(18)
         facts.setVerticalSpacing(6)
+        self.captions: dict[QLabel, QLabel] = {}
         for n, (caption, value) in enumerate([(self.tr("Code"), self.display), (self.tr("Member"), self.member),
                                               (self.tr("Phone"), self.phone),
                                               (self.tr("Kind"), self.kind), (self.tr("Valid until"), self.expiry),
                                               (self.tr("Issued"), self.issued)]):
             label = QLabel(caption)
             label.setProperty("hint", True)
+            self.captions[value] = label
             facts.addWidget(label, n, 0)
             facts.addWidget(value, n, 1)
         facts.setColumnStretch(1, 1)
@@ -183,6 +185,7 @@ class VoucherWriteOff(QWidget):
         self.kind.setText(kind)
         self.expiry.setText(i18n.day(view.expires_on) if view.expires_on else self.tr("No expiry"))
         self.issued.setText(i18n.moment(view.issued_at))
+        self.captions[self.issued].setText(self.tr("Won") if prize else self.tr("Issued"))
         states = {"valid": self.tr("Valid"), "written_off": self.tr("Handed over") if prize else self.tr("Used"),
                   "cancelled": self.tr("Cancelled"), "expired": self.tr("Expired")}
         self.write_off_button.setText(self.tr("Hand over") if prize else self.tr("Write off"))
