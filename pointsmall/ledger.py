@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, cast, func, insert, select, update
+from sqlalchemy import bindparam, cast, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -195,6 +195,10 @@ def post(
         raise IntegrityViolation("a ledger entry must change the balance")
     if member.status != "active" and kind in _EARNING_KINDS:
         raise MemberNotActive()
+    if inspect(member).modified:
+        # Changes to the member made through the ORM and not yet written (by a caller) go first,
+        # so the row this append moves from is the one the object shows.
+        session.flush()
     balance, prev_seq = member.balance, member.last_entry_seq
     entry = PostedEntry(
         new_id(), member.id, prev_seq + 1, kind.value, points, balance + points, reason_category, note, reference,
