@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from . import signin, wheel_setup
 from .clock import business_day, utc_now, zone
-from .demo_tasks import create_demo_tasks
+from .demo_tasks import create_demo_referrals, create_demo_tasks
 from .db import Database
 from .errors import Conflict, InsufficientPoints
 from .models import CatalogItem, Member, PointEntry, Staff, Wheel
@@ -115,6 +115,7 @@ def create_demo_games(db: Database, system: Actor, seed: int) -> DemoGames:
         s, m = _history(db, cashier, member_id, today, rng)
         signed += s
         made_up += m
+    create_demo_referrals(db, cashier)  # invited friends, and a fast earner in the review queue
     with db.read() as session:
         entries = (session.scalar(select(func.count()).select_from(PointEntry)) or 0) - entries_before
     return DemoGames(view, len(chosen), signed, made_up, entries)

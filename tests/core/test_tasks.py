@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from pointsmall import audit, check, members, purchases, referrals, signin, tasks
+from pointsmall import audit, check, members, purchases, referrals, reviews, signin, tasks
 from pointsmall.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from pointsmall.ids import new_id
-from pointsmall.models import PointEntry, TaskClaim
+from pointsmall.models import PointEntry, Referral, TaskClaim
 
 from .games_support import MONDAY, Games, _no_tasks_or_rules, assert_clean, games, local, new_task  # noqa: F401
 from .support import drop_append_only_trigger, member_row, new_member, unique_phone
@@ -346,7 +346,7 @@ def test_check_finds_a_gap_in_a_periods_rewards(db, system) -> None:
 def test_the_demo_sets_up_tasks_and_rules_and_its_sign_ins_are_visits(sqlite_db) -> None:
     from pointsmall import demo, demo_tasks, risk, staff
 
-    demo.generate_demo(sqlite_db, 60, seed=2)
+    demo.generate_demo(sqlite_db, 150, seed=2)
     with sqlite_db.read() as session:
         system = staff.system_actor(session)
         visits = session.scalar(select(func.count()).select_from(TaskClaim).where(TaskClaim.source == "signin"))
@@ -354,6 +354,12 @@ def test_the_demo_sets_up_tasks_and_rules_and_its_sign_ins_are_visits(sqlite_db)
     assert len(risk.list_rules(sqlite_db, system)) == len(demo_tasks.RULES)
     assert visits and visits > 0
     assert demo_tasks.create_demo_tasks(sqlite_db, system) == demo_tasks.DemoTasks(0, 0)  # not twice
+    # The referral story: two invited friends bought, and their host's fast points wait in the review queue.
+    with sqlite_db.read() as session:
+        invited = session.scalar(select(func.count()).select_from(Referral))
+    cases = reviews.list_cases(sqlite_db, system)
+    assert invited == 2 and [c.kind for c in cases] == ["earning_velocity"] and cases[0].points_flagged > 500
+    assert demo_tasks.create_demo_referrals(sqlite_db, system) == 0  # played once
     assert_clean(sqlite_db)
 
 
