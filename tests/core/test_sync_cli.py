@@ -34,9 +34,9 @@ def test_a_new_store_syncs_and_checks_from_the_command_line(chain, tmp_path, cap
     assert main(_args(chain, path, "check")) == 0
     assert "OK: the replica agrees with head office" in capsys.readouterr().out
     with chain.db.write() as session:  # head office's figure drifts behind the replica's back
-        session.execute(text("ALTER TABLE members DISABLE TRIGGER members_sync_log"))
+        session.execute(text("ALTER TABLE members DISABLE TRIGGER members_sync_log_upd"))
         session.execute(text("UPDATE members SET balance = 999 WHERE id = :id"), {"id": member_id})
-        session.execute(text("ALTER TABLE members ENABLE TRIGGER members_sync_log"))
+        session.execute(text("ALTER TABLE members ENABLE TRIGGER members_sync_log_upd"))
     assert main(_args(chain, path, "check")) == 1
     out = capsys.readouterr().out
     assert f"member {member_id}" in out

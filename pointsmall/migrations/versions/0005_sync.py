@@ -1,9 +1,9 @@
 """Sync: the offline store's outbox and cursor, the chain's inbox and change log.
 
 Every database gets the tables (a file can become a replica, a server a
-chain). On PostgreSQL, triggers on the tables that flow down to stores
-(configuration, staff, members and their lots, catalog, wheels, reviews)
-write one ``sync_changes`` row per changed row with the writing
+chain). On PostgreSQL, statement-level triggers on the tables that flow down to
+stores (configuration, staff, members and their lots, catalog, wheels,
+reviews) write one ``sync_changes`` row per changed row with the writing
 transaction's id (``pg_current_xact_id()``), which the pull's watermark
 cursor reads. SQLite needs no change log: it is never a chain. The capture
 triggers of a replica are installed by ``pointsmall.sync.attach_replica``,
@@ -129,23 +129,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sync_set_aside_entry_id'), ['entry_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         for table, key in TRACKED.items():
-            op.execute(_pg_log_function(table, key))
-            op.execute(f"CREATE TRIGGER {table}_sync_log AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                       f"FOR EACH ROW EXECUTE FUNCTION pointsmall_sync_log_{table}()")
+            for event, rows, code in _EVENTS:
+                op.execute(_pg_log_function(table, key, event, rows, code))
+                op.execute(f"CREATE TRIGGER {table}_sync_log_{event[:3].lower()} AFTER {event} ON {table} "
+                           f"REFERENCING {'OLD' if event == 'DELETE' else 'NEW'} TABLE AS {rows} "
+                           f"FOR EACH STATEMENT EXECUTE FUNCTION pointsmall_sync_log_{table}_{event[:3].lower()}()")
 
 
-def _pg_log_function(table: str, key: str) -> str:
+# One statement-level trigger per event, reading the statement's transition table: a COPY or a
+# multi-row UPDATE of thousands of rows logs them with one INSERT ... SELECT, not thousands of calls.
+_EVENTS = (("INSERT", "new_rows", "U"), ("UPDATE", "new_rows", "U"), ("DELETE", "old_rows", "D"))
+
+
+def _pg_log_function(table: str, key: str, event: str, rows: str, code: str) -> str:
     # The transaction id as bigint: xid8 is the 64-bit epoch-extended id, far below 2^63.
     return f"""
-CREATE OR REPLACE FUNCTION pointsmall_sync_log_{table}() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION pointsmall_sync_log_{table}_{event[:3].lower()}() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO sync_changes (txid, tbl, pk, op)
-        VALUES (pg_current_xact_id()::text::bigint, '{table}', OLD.{key}::text, 'D');
-    ELSE
-        INSERT INTO sync_changes (txid, tbl, pk, op)
-        VALUES (pg_current_xact_id()::text::bigint, '{table}', NEW.{key}::text, 'U');
-    END IF;
+    INSERT INTO sync_changes (txid, tbl, pk, op)
+    SELECT pg_current_xact_id()::text::bigint, '{table}', r.{key}::text, '{code}' FROM {rows} r;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
@@ -155,8 +157,10 @@ $$ LANGUAGE plpgsql
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in TRACKED:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_sync_log ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS pointsmall_sync_log_{table}()")
+            for event, _, _ in _EVENTS:
+                suffix = event[:3].lower()
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_sync_log_{suffix} ON {table}")
+                op.execute(f"DROP FUNCTION IF EXISTS pointsmall_sync_log_{table}_{suffix}()")
     with op.batch_alter_table('sync_set_aside', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_set_aside_entry_id'))
     op.drop_table('sync_set_aside')
