@@ -198,6 +198,22 @@ def test_a_cancelled_hand_over_changes_nothing_and_another_member_has_none(qtbot
     qtbot.waitUntil(lambda: page.prizes.list.count() == 0 and not page.prizes.isVisible(), timeout=WAIT)
 
 
+def test_a_prize_handed_over_meanwhile_at_another_till_is_refused_in_words(qtbot, cashier_ctx, ui_db):
+    who = member(ui_db)
+    code = won_prize(ui_db, who)
+    page = open_games(qtbot, cashier_ctx)
+    serve(qtbot, page, who)
+    qtbot.waitUntil(lambda: page.prizes.list.count() == 1, timeout=WAIT)
+    handover.hand_over(ui_db, system_actor(ui_db), code)  # the other till
+    qtbot.mouseClick(page.prizes.button, Qt.MouseButton.LeftButton)
+    box = page.prizes.confirm
+    qtbot.waitUntil(lambda: box is not None and box.isVisible(), timeout=WAIT)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.prizes.message.property("kind") == "error", timeout=WAIT)
+    assert page.prizes.message.text().startswith("This prize was already handed over on ")
+    qtbot.waitUntil(lambda: page.prizes.list.count() == 0, timeout=WAIT)  # read again: nothing left to hand over
+
+
 @pytest.mark.usefixtures("coupon_draws")
 def test_a_prize_spun_now_is_listed_once_the_wheel_lands_and_prints_as_a_prize_slip(qtbot, cashier_ctx, ui_db):
     who = member(ui_db)
