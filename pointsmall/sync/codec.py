@@ -15,6 +15,7 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Table, Uuid
@@ -53,13 +54,18 @@ def _instant(text: str) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value  # SQLite keeps naive UTC
 
 
+# Batches repeat the same staff, stores, members and days: parse each text once.
+_uuid = lru_cache(maxsize=1 << 16)(uuid.UUID)
+_day = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
 def _decoder(column_type: object):  # type: ignore[no-untyped-def]
     if isinstance(column_type, Uuid):
-        return lambda v: None if v is None else uuid.UUID(v)
+        return lambda v: None if v is None else _uuid(v)
     if isinstance(column_type, UTCDateTime):
         return lambda v: None if v is None else _instant(v)
     if isinstance(column_type, Date):
-        return lambda v: None if v is None else date.fromisoformat(v)
+        return lambda v: None if v is None else _day(v)
     if isinstance(column_type, Boolean):
         return lambda v: None if v is None else bool(v)
     return lambda v: v
