@@ -23,8 +23,9 @@ few multi-row statements.
 - A member registered offline with a phone or card another store
   registered is kept (its facts need it) with the phone marked, and a
   ``sync_member_merge`` case for a supervisor.
-- Wheel draws are renumbered per member and day, and move the wheel's
-  spins, budget and the segment's awarded count.
+- Wheel draws are renumbered per member and day (and their run of misses
+  counted across stores), and move the wheel's spins, budget and the
+  segment's awarded count.
 """
 from __future__ import annotations
 
@@ -101,6 +102,7 @@ class Projector:
         self.open_backorders: dict[str, uuid.UUID] = {}
         self.draw_seq: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
         self.day_seq: dict[tuple[uuid.UUID, uuid.UUID, date], int] = {}
+        self.misses: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
         self.wheels: dict[uuid.UUID, list[int]] = {}  # spins, budget_spent
         self.segments: dict[tuple[uuid.UUID, int, int], int] = {}  # awarded
         self.taken_phones: set[str] = set()
@@ -193,6 +195,11 @@ class Projector:
                 select(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.business_day, func.max(WheelDraw.day_seq))
                 .where(key.in_(pairs)).group_by(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.business_day)):
             self.day_seq[(w, m, d)] = n
+        last = (select(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.misses).where(key.in_(pairs))
+                .order_by(WheelDraw.wheel_id, WheelDraw.member_id, WheelDraw.member_seq.desc())
+                .distinct(WheelDraw.wheel_id, WheelDraw.member_id))
+        for w, m, misses in self.conn.execute(last):
+            self.misses[(w, m)] = misses
 
     # -- one event -------------------------------------------------------------
 
@@ -371,6 +378,8 @@ class Projector:
         day = (row["wheel_id"], row["member_id"], row["business_day"])
         row["member_seq"] = self.draw_seq[pair] = self.draw_seq.get(pair, 0) + 1
         row["day_seq"] = self.day_seq[day] = self.day_seq.get(day, 0) + 1
+        # Spins in a row without a prize count across stores, like the sequence numbers.
+        row["misses"] = self.misses[pair] = self.misses.get(pair, 0) + 1 if row["prize_kind"] == "nothing" else 0
         counters = self.wheels[row["wheel_id"]]
         counters[0] += 1
         counters[1] += row["value_points"]
