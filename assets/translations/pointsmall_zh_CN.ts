@@ -716,7 +716,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>This desktop uses now: {db}</source>
-        <translation>本机当前使用:{db}</translation>
+        <translation>本机当前使用：{db}</translation>
     </message>
     <message>
         <source>Standalone</source>
@@ -724,7 +724,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>One store: the data stays on this computer.</source>
-        <translation>单店使用:数据只保存在这台电脑上。</translation>
+        <translation>单店使用：数据只保存在这台电脑上。</translation>
     </message>
     <message>
         <source>Online</source>
@@ -732,7 +732,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Every desktop of the chain works on HQ&apos;s shared database; needs a steady connection to HQ.</source>
-        <translation>连锁的所有收银电脑共用总部数据库;需要与总部保持稳定连接。</translation>
+        <translation>连锁的所有收银电脑共用总部数据库；需要与总部保持稳定连接。</translation>
     </message>
     <message>
         <source>Offline-capable store</source>
@@ -740,7 +740,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>This store works on its own copy and syncs with HQ whenever it can reach it; it keeps serving members when the connection is down.</source>
-        <translation>本店使用自己的数据副本,能连上总部时自动同步;断网时照常为会员服务。</translation>
+        <translation>本店使用自己的数据副本，能连上总部时自动同步；断网时照常为会员服务。</translation>
     </message>
     <message>
         <source>as given by HQ</source>
@@ -760,7 +760,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>A saved change takes effect when pointsmall is started again on this computer; nothing changes while it runs.</source>
-        <translation>保存的更改在本机重新启动积分商城后生效;运行期间不会切换数据库。</translation>
+        <translation>保存的更改在本机重新启动积分商城后生效；运行期间不会切换数据库。</translation>
     </message>
     <message>
         <source>Test connection</source>
@@ -772,7 +772,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Set on this computer and stronger than the saved setting: {names}. Remove it for the choice here to count.</source>
-        <translation>本机设置了以下环境变量,优先于保存的设置:{names}。删除后,这里的选择才会生效。</translation>
+        <translation>本机设置了以下环境变量，优先于保存的设置：{names}。删除后，这里的选择才会生效。</translation>
     </message>
     <message>
         <source>Asking HQ&apos;s server…</source>
@@ -780,7 +780,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Connected to HQ&apos;s database: PostgreSQL {version}, {stores} store(s), schema {revision} (current).</source>
-        <translation>已连接总部数据库:PostgreSQL {version},{stores} 家门店,数据结构版本 {revision}(最新)。</translation>
+        <translation>已连接总部数据库：PostgreSQL {version}，{stores} 家门店，数据结构版本 {revision}（最新）。</translation>
     </message>
     <message>
         <source>Saved to {path}. Start pointsmall again on this computer to use the new setting.</source>
@@ -1335,27 +1335,27 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>HQ&apos;s database refused the user name or password; check them with HQ&apos;s IT.</source>
-        <translation>总部数据库拒绝了用户名或密码;请向总部IT核对。</translation>
+        <translation>总部数据库拒绝了用户名或密码；请向总部IT核对。</translation>
     </message>
     <message>
         <source>HQ&apos;s server has no database named {name}; check the name with HQ&apos;s IT.</source>
-        <translation>总部服务器上没有名为 {name} 的数据库;请向总部IT核对名称。</translation>
+        <translation>总部服务器上没有名为 {name} 的数据库；请向总部IT核对名称。</translation>
     </message>
     <message>
         <source>HQ&apos;s server {host} could not be reached: {detail}</source>
-        <translation>无法连接总部服务器 {host}:{detail}</translation>
+        <translation>无法连接总部服务器 {host}：{detail}</translation>
     </message>
     <message>
         <source>The chain&apos;s database must be PostgreSQL (postgresql://user:password@host/database).</source>
-        <translation>连锁总部数据库必须是 PostgreSQL(postgresql://用户:密码@服务器/数据库)。</translation>
+        <translation>连锁总部数据库必须是 PostgreSQL（postgresql://用户:密码@服务器/数据库）。</translation>
     </message>
     <message>
         <source>The chain&apos;s database address needs a server and a database name, like postgresql://user:password@hq.example.com/pointsmall.</source>
-        <translation>总部数据库地址需要包含服务器和数据库名,例如 postgresql://user:password@hq.example.com/pointsmall。</translation>
+        <translation>总部数据库地址需要包含服务器和数据库名，例如 postgresql://user:password@hq.example.com/pointsmall。</translation>
     </message>
     <message>
         <source>Put the user name in the address (postgresql://USER@host/database) when you give a password.</source>
-        <translation>填写密码时,请在地址中写上用户名(postgresql://用户名@服务器/数据库)。</translation>
+        <translation>填写密码时，请在地址中写上用户名（postgresql://用户名@服务器/数据库）。</translation>
     </message>
     <message>
         <source>The settings file {path} has a [database] entry that is not a section.</source>
@@ -1363,15 +1363,15 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>HQ&apos;s server {host} did not answer in time: check this store&apos;s internet connection, or try again later.</source>
-        <translation>总部服务器 {host} 没有及时响应:请检查本店网络,或稍后再试。</translation>
+        <translation>总部服务器 {host} 没有及时响应：请检查本店网络，或稍后再试。</translation>
     </message>
     <message>
         <source>HQ&apos;s server {host} refused the connection: the address or port is wrong, or the database server is not running.</source>
-        <translation>总部服务器 {host} 拒绝连接:地址或端口有误,或数据库服务未运行。</translation>
+        <translation>总部服务器 {host} 拒绝连接：地址或端口有误，或数据库服务未运行。</translation>
     </message>
     <message>
         <source>HQ&apos;s server name {host} is unknown: check the address, or this store&apos;s internet connection.</source>
-        <translation>找不到总部服务器 {host}:请检查地址或本店网络。</translation>
+        <translation>找不到总部服务器 {host}：请检查地址或本店网络。</translation>
     </message>
     <message>
         <source>Enter this store&apos;s code for the offline-capable mode.</source>
@@ -1379,23 +1379,23 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>A store code is letters, digits, - or _ (at most {n}).</source>
-        <translation>门店编号只能包含字母、数字、- 或 _(最多 {n} 个字符)。</translation>
+        <translation>门店编号只能包含字母、数字、- 或 _（最多 {n} 个字符）。</translation>
     </message>
     <message>
         <source>The chain&apos;s database address is not a database URL: {url}</source>
-        <translation>总部数据库地址不是有效的数据库网址:{url}</translation>
+        <translation>总部数据库地址不是有效的数据库网址：{url}</translation>
     </message>
     <message>
         <source>The settings file {path} is not UTF-8 text; fix it or delete it to start with the defaults.</source>
-        <translation>设置文件 {path} 不是 UTF-8 文本;请修正,或删除它以恢复默认设置。</translation>
+        <translation>设置文件 {path} 不是 UTF-8 文本；请修正，或删除它以恢复默认设置。</translation>
     </message>
     <message>
         <source>The settings file {path} cannot be read ({problem}); fix it or delete it to start with the defaults.</source>
-        <translation>无法读取设置文件 {path}({problem});请修正,或删除它以恢复默认设置。</translation>
+        <translation>无法读取设置文件 {path}（{problem}）；请修正，或删除它以恢复默认设置。</translation>
     </message>
     <message>
         <source>The settings file {path} cannot be opened: {problem}</source>
-        <translation>无法打开设置文件 {path}:{problem}</translation>
+        <translation>无法打开设置文件 {path}：{problem}</translation>
     </message>
     <message>
         <source>In the settings file {path}, {key} must be text in quotes.</source>
@@ -1403,7 +1403,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Unknown mode {mode}: choose standalone, online or offline.</source>
-        <translation>未知的运行模式 {mode}:请选择 standalone(单机)、online(联网)或 offline(可离线门店)。</translation>
+        <translation>未知的运行模式 {mode}：请选择 standalone（单机）、online（联网）或 offline（可离线门店）。</translation>
     </message>
     <message>
         <source>Enter the address of the chain&apos;s database (HQ) for the {mode} mode.</source>
@@ -1411,15 +1411,15 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>HQ&apos;s database {url} is empty: run `pointsmall --db URL db upgrade` on it once, then test again.</source>
-        <translation>总部数据库 {url} 是空的:请先对它运行一次 `pointsmall --db URL db upgrade`,再测试。</translation>
+        <translation>总部数据库 {url} 是空的：请先对它运行一次 `pointsmall --db URL db upgrade`，再测试。</translation>
     </message>
     <message>
         <source>HQ&apos;s database is older than this app (version {current}, this app needs {head}); HQ must upgrade it first.</source>
-        <translation>总部数据库版本比本软件旧(版本 {current},本软件需要 {head});请总部先升级数据库。</translation>
+        <translation>总部数据库版本比本软件旧（版本 {current}，本软件需要 {head}）；请总部先升级数据库。</translation>
     </message>
     <message>
         <source>HQ&apos;s database is newer than this app (version {current}); install the app&apos;s update first.</source>
-        <translation>总部数据库版本比本软件新(版本 {current});请先安装软件更新。</translation>
+        <translation>总部数据库版本比本软件新（版本 {current}）；请先安装软件更新。</translation>
     </message>
     <message>
         <source>The demo has 1 to {n} members.</source>
@@ -2060,19 +2060,19 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>This store&apos;s first sync with HQ: connecting…</source>
-        <translation>本店首次与总部同步:正在连接…</translation>
+        <translation>本店首次与总部同步：正在连接…</translation>
     </message>
     <message>
         <source>This store&apos;s first sync with HQ could not finish:
 {error}
 Trying again in {seconds} s.</source>
-        <translation>本店首次与总部同步未能完成:
+        <translation>本店首次与总部同步未能完成：
 {error}
 {seconds} 秒后重试。</translation>
     </message>
     <message>
         <source>Copying the chain&apos;s members and balances to this store: {done} of {total}…</source>
-        <translation>正在把连锁的会员和积分复制到本店:{done} / {total}…</translation>
+        <translation>正在把连锁的会员和积分复制到本店：{done} / {total}…</translation>
     </message>
 </context>
 <context>
@@ -2739,7 +2739,7 @@ Drop an image here.</source>
     </message>
     <message>
         <source>points ({pending} pending sync)</source>
-        <translation>积分(含待同步 {pending})</translation>
+        <translation>积分（含待同步 {pending}）</translation>
     </message>
     <message>
         <source>Growth value: {points} points earned recently</source>
@@ -4695,7 +4695,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Last error: {error}</source>
-        <translation>最近错误:{error}</translation>
+        <translation>最近错误：{error}</translation>
     </message>
     <message>
         <source>Next try in {seconds} s</source>

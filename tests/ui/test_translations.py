@@ -7,6 +7,7 @@ After adding or changing a UI string or a refusal, run
 """
 from __future__ import annotations
 
+import re
 import string
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -119,3 +120,51 @@ def test_key_strings_render_in_chinese(chinese):
         points=i18n.points(1200), date=i18n.day(date(2027, 3, 31))) == "1,200 积分将于 2027-03-31 到期"
     assert translate("CounterPage", "Earned {points} points for this purchase, balance {balance}").format(
         points=50, balance=1200) == "本次消费获50积分，累计积分1200"
+
+
+# -- full-width punctuation in Chinese sentences ------------------------------------------------------
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+ASCII_MARKS = re.compile(r"[,:;()!?]")
+# Spans whose ASCII punctuation is not the sentence's: {placeholders} and %1, `commands`, URLs
+# (postgresql://user:password@server/db), and a file dialog's trailing filter "图片 (*.png *.jpg)",
+# which Qt parses by its ASCII parentheses.
+KEPT_SPANS = re.compile(r"\{[^{}]*\}|%\d+|%n|`[^`]*`|[a-z][a-z0-9+.-]*://[^\s（）()，。；]*")
+FILE_FILTER = re.compile(r" \((?:\*[^()]*|\{\w+\})\)$")
+# Between two digits a comma groups thousands (10,000) and a colon is a time or a ratio (12:30, 3:1).
+IN_NUMBER = re.compile(r"(?<=\d)[,:](?=\d)")
+
+
+def ascii_sentence_marks(text: str) -> list[str]:
+    """The ASCII , : ; ( ) ! ? that punctuate a Chinese sentence (they should be full-width)."""
+    if not HAN.search(text):
+        return []
+    text = FILE_FILTER.sub("", text)
+    text = KEPT_SPANS.sub("X", text)
+    text = IN_NUMBER.sub("", text)
+    return ASCII_MARKS.findall(text)
+
+
+@pytest.mark.parametrize(("text", "marks"), [
+    ("积分(含待同步 {pending})", ["(", ")"]),
+    ("无法连接总部服务器 {host}:{detail}", [":"]),
+    ("请修正,或删除它;再试!", [",", ";", "!"]),
+    ("是否继续?", ["?"]),
+    ("每天 0 至 10,000 积分，12:30 开始，比例 3:1。", []),
+    ("连锁总部数据库必须是 PostgreSQL（postgresql://用户:密码@服务器/数据库）。", []),
+    ("请先运行一次 `pointsmall --db URL db upgrade`，再测试。", []),
+    ("商品目录文件 (*.csv *.xlsx)", []),
+    ("图片 ({patterns})", []),
+    ("读取设置文件 {path}（{problem}）；{n:,} 条", []),
+    ("Images (*.png)", []),  # no Chinese: not a Chinese sentence
+    ("第 %1 格: 不可用", [":"]),
+])
+def test_the_punctuation_check_tells_sentence_marks_from_numbers_codes_and_filters(text, marks):
+    assert ascii_sentence_marks(text) == marks
+
+
+def test_chinese_sentences_use_full_width_punctuation():
+    """，。：；！？（） in Chinese text: an ASCII "(" or ";" beside Chinese reads as a typo."""
+    wrong = [(context, source, text) for context, source, message in messages() for text in texts(message)
+             if ascii_sentence_marks(text)]
+    assert wrong == []
