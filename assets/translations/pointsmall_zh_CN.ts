@@ -1909,6 +1909,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <source>The approver must be a different staff member.</source>
         <translation>审批人必须是另一位员工。</translation>
     </message>
+    <message>
+        <source>On hold until a supervisor has reviewed this member.</source>
+        <translation>待店长审核后才能兑换或抽奖。</translation>
+    </message>
 </context>
 <context>
     <name>EarningTab</name>
@@ -2714,10 +2718,6 @@ Drop an image here.</source>
         <translation>积分余额</translation>
     </message>
     <message>
-        <source>points</source>
-        <translation>积分</translation>
-    </message>
-    <message>
         <source>{phone} · card {card}</source>
         <translation>{phone} · 卡号 {card}</translation>
     </message>
@@ -2736,10 +2736,6 @@ Drop an image here.</source>
     <message>
         <source>No points waiting to expire</source>
         <translation>暂无即将到期的积分</translation>
-    </message>
-    <message>
-        <source>points ({pending} pending sync)</source>
-        <translation>积分（含待同步 {pending}）</translation>
     </message>
     <message>
         <source>Growth value: {points} points earned recently</source>
@@ -2971,6 +2967,37 @@ What did you check?</source>
     </message>
 </context>
 <context>
+    <name>MemberHolds</name>
+    <message>
+        <source>recent points came in unusually fast and are being checked</source>
+        <translation>近期积分增长异常快，正在核查</translation>
+    </message>
+    <message>
+        <source>points were taken back and the balance went below zero</source>
+        <translation>积分被扣回后余额低于零</translation>
+    </message>
+    <message>
+        <source>the same points were spent at two stores while offline</source>
+        <translation>同一笔积分在断网期间于两家门店被使用</translation>
+    </message>
+    <message>
+        <source>the phone number was registered at two stores</source>
+        <translation>同一手机号在两家门店分别注册</translation>
+    </message>
+    <message>
+        <source>a supervisor has to check the account first</source>
+        <translation>需由店长先核查账户</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>On hold: redeeming and spinning wait because {why}. A supervisor lifts the hold in the review queue; earning points and signing in still work.</source>
+        <translation>暂停兑换和抽奖，原因：{why}。店长可在审核队列中解除暂停；期间仍可积分和签到。</translation>
+    </message>
+</context>
+<context>
     <name>MemberTableModel</name>
     <message>
         <source>Active</source>
@@ -3046,6 +3073,25 @@ What did you check?</source>
     <message>
         <source>No members yet. Register the first with “New member”.</source>
         <translation>还没有会员。点击“新会员”登记第一位。</translation>
+    </message>
+</context>
+<context>
+    <name>PendingPoints</name>
+    <message>
+        <source>points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>points ({pending} pending sync)</source>
+        <translation>积分（含待同步 {pending}）</translation>
+    </message>
+    <message>
+        <source>({pending} pending sync)</source>
+        <translation>（含待同步 {pending}）</translation>
+    </message>
+    <message>
+        <source>{balance} ({pending} pending sync)</source>
+        <translation>{balance}（含待同步 {pending}）</translation>
     </message>
 </context>
 <context>

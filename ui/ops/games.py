@@ -11,11 +11,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from pointsmall import members, prizes, signin, wheel, wheel_setup
+from pointsmall import members, prizes, reviews, signin, wheel, wheel_setup
 from pointsmall.clock import business_day, utc_now
 from pointsmall.db import Database
 from pointsmall.members import MemberView
 from pointsmall.prizes import PrizeView
+from pointsmall.reviews import Hold
 from pointsmall.signin import SignInResult, SigninCalendar
 from pointsmall.staff import Actor
 from pointsmall.vouchers import normalise_code
@@ -42,6 +43,7 @@ class WheelChoice:
     wheels: list[WheelView]
     status: SpinStatus | None  # None without a member or without an open wheel
     recent: list[SpinResult]  # the member's last spins on any wheel, newest first (a crashed till's prize is here)
+    holds: list[Hold]  # the member's open review cases: a blocking one keeps them from spinning
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,17 @@ async def make_up(ctx: AppContext, member_id: uuid.UUID, day: date) -> SignInRes
 def _wheel_choice(db: Database, actor: Actor, member_id: uuid.UUID | None, wheel_id: uuid.UUID | None) -> WheelChoice:
     wheels = wheel_setup.list_wheels(db, actor, open_at=utc_now())
     chosen = next((w for w in wheels if w.id == wheel_id), wheels[0] if wheels else None)
-    recent = wheel.draws_for(db, actor, member_id, limit=RECENT_SPINS) if member_id is not None else []
-    if chosen is None or member_id is None:
-        return WheelChoice(wheels, None, recent)
-    return WheelChoice(wheels, wheel.spin_status(db, actor, member_id, chosen.id), recent)
+    if member_id is None:
+        return WheelChoice(wheels, None, [], [])
+    recent = wheel.draws_for(db, actor, member_id, limit=RECENT_SPINS)
+    holds = reviews.holds(db, actor, member_id)
+    if chosen is None:
+        return WheelChoice(wheels, None, recent, holds)
+    return WheelChoice(wheels, wheel.spin_status(db, actor, member_id, chosen.id), recent, holds)
 
 
 async def wheel_choice(ctx: AppContext, member_id: uuid.UUID | None, wheel_id: uuid.UUID | None) -> WheelChoice:
-    """The open wheels, and the status of ``wheel_id`` (else the first) for the member served."""
+    """The open wheels, and the status of ``wheel_id`` (else the first) and the holds for the member served."""
     return await ctx.worker.read(_wheel_choice, ctx.actor, member_id, wheel_id)
 
 

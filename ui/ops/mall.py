@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 from PySide6.QtGui import QImage
 
-from pointsmall import catalog, handover, members, redemption
+from pointsmall import catalog, handover, members, redemption, reviews
 from pointsmall.catalog import ItemView
 from pointsmall.db import Database
 from pointsmall.handover import Handover
 from pointsmall.members import MemberView
 from pointsmall.redemption import CancelResult, RedemptionResult, RedemptionView, Refusal
+from pointsmall.reviews import Hold
 from pointsmall.staff import Actor
 
 from ..context import AppContext
@@ -27,11 +28,13 @@ from ..context import AppContext
 
 @dataclass(frozen=True)
 class Shelf:
-    """What the mall grid shows: the active items and, for the member served, why not each refused one."""
+    """What the mall grid shows: the active items and, for the member served, why not each refused one,
+    and the member's open review cases (a blocking one keeps every item from them: ``member_holds``)."""
 
     items: list[ItemView]
     member: MemberView | None
     refusals: dict[uuid.UUID, Refusal] = field(default_factory=dict)
+    holds: list[Hold] = field(default_factory=list)
 
 
 def _refusals(db: Database, actor: Actor, member_id: uuid.UUID, items: list[ItemView]) -> dict[uuid.UUID, Refusal]:
@@ -44,8 +47,7 @@ def _shelf(db: Database, actor: Actor, member_id: uuid.UUID | None) -> Shelf:
         items = catalog.mall_items(session)
     if member_id is None:
         return Shelf(items, None)
-    member = members.get_member(db, actor, member_id)
-    return Shelf(items, member, _refusals(db, actor, member_id, items))
+    return _for_member(db, actor, member_id, items)
 
 
 async def shelf(ctx: AppContext, member_id: uuid.UUID | None) -> Shelf:
@@ -54,7 +56,8 @@ async def shelf(ctx: AppContext, member_id: uuid.UUID | None) -> Shelf:
 
 
 def _for_member(db: Database, actor: Actor, member_id: uuid.UUID, items: list[ItemView]) -> Shelf:
-    return Shelf(items, members.get_member(db, actor, member_id), _refusals(db, actor, member_id, items))
+    member = members.get_member(db, actor, member_id)
+    return Shelf(items, member, _refusals(db, actor, member_id, items), reviews.holds(db, actor, member_id))
 
 
 async def for_member(ctx: AppContext, member_id: uuid.UUID, items: list[ItemView]) -> Shelf:

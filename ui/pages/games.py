@@ -96,6 +96,8 @@ class GamesPage(QWidget):
         self.wheel_panel.chooser.currentIndexChanged.connect(lambda _row: self._load_wheels())
         self.wheel_panel.customer_button.toggled.connect(self.show_customer_screen)
         self.wheel_panel.voucher_button.clicked.connect(self._open_voucher)
+        self.strip.pending.known.connect(self.signin.show_pending)  # one lookup marks every balance here
+        self.strip.pending.known.connect(self.wheel_panel.show_pending)
         ctx.changes.member_selected.connect(self.serve)
         ctx.changes.member_changed.connect(self._member_changed)
         ctx.changes.games_changed.connect(self._load_wheels)
@@ -103,6 +105,7 @@ class GamesPage(QWidget):
             self.signin.setEnabled(False)
             self.signin.hint.setText(self.tr("Your role may not sign members in."))
         if not ctx.can(Permission.WHEEL_SPIN):
+            self.wheel_panel.may_spin = False
             self.wheel_panel.button.setEnabled(False)
             self.wheel.set_interactive(False)
 
@@ -126,6 +129,7 @@ class GamesPage(QWidget):
         self.strip.show_member(None)
         self.signin.show_calendar(None)
         self.wheel_panel.show_recent([])
+        self.wheel_panel.show_holds([])
         self.prizes.show_member(None)
         if self.customer is not None:
             self.customer.show_waiting()
@@ -194,6 +198,7 @@ class GamesPage(QWidget):
         if member_id != self.member_id or self.spinning:
             return
         self.wheels, self.status = choice.wheels, choice.status
+        self.wheel_panel.show_holds(choice.holds)  # said there in full (the strip would only repeat it)
         chosen = choice.status.wheel.id if choice.status is not None else wheel_id
         self.wheel_panel.show_wheels(choice.wheels, chosen)
         if choice.status is None and choice.wheels:
@@ -262,6 +267,9 @@ class GamesPage(QWidget):
 
     @asyncSlot()
     async def spin_wheel(self) -> None:
+        if self.wheel_panel.held() and not self.spinning:  # F3 or a click on the wheel: say why it waits
+            self.wheel_panel.say(self.wheel_panel.held(), "error")
+            return
         if self.spinning or self.wheel.is_spinning() or not self.wheel_panel.button.isEnabled():
             return
         if not self.ctx.can(Permission.WHEEL_SPIN):

@@ -2,7 +2,9 @@
 
 The page follows the member the counter is serving (``member_selected``):
 it shows who it is and their balance, greys the items they cannot take
-with the reason, and redeems for them. Without a member it still browses
+with the reason, and redeems for them. A member on hold for review (an open
+case that blocks redeeming) is told on the strip, and every item says so,
+before the cashier tries. Without a member it still browses
 the catalog. The shelf is read when the page is first shown and again when
 the catalog or the member's points change; thumbnails load as tiles are
 painted.
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 
 from pointsmall.members import MemberView
 from pointsmall.redemption import RedemptionResult
+from pointsmall.reviews import Hold
 
 from .. import i18n
 from ..context import AppContext
@@ -37,6 +40,7 @@ from ..tasks import Tasks
 from ..widgets.item_grid import ItemGrid
 from ..widgets.item_tile import tile_picture
 from ..widgets.mall_member import MallMemberStrip
+from ..widgets.member_holds import hold_refusal
 from ..widgets.redemption_history import RedemptionHistory
 from ..widgets.shelf_filters import ShelfFilters
 from ..widgets.toast import Toast
@@ -198,9 +202,9 @@ class MallPage(QWidget):
             self._pending.add("shelf")
             return
         self.loaded = True
-        self.model.set_shelf(shelf.items, shelf.refusals)
+        self.model.set_shelf(shelf.items, self._refusals(shelf))
         self.filters.set_categories(self.model.categories())
-        self._show_member(shelf.member)
+        self._show_member(shelf.member, shelf.holds)
         self._apply_filter(reset=False)
         if not self.grid.currentIndex().isValid() and self.model.rowCount():
             self.grid.setCurrentIndex(self.model.index(0))
@@ -215,14 +219,24 @@ class MallPage(QWidget):
             return
         if member_id != self.member_id:
             return
-        self.model.set_refusals(shelf.refusals)
-        self._show_member(shelf.member)
+        self.model.set_refusals(self._refusals(shelf))
+        self._show_member(shelf.member, shelf.holds)
         self._apply_filter(reset=False)
         self._show_selection()
 
-    def _show_member(self, member: MemberView | None) -> None:
+    @staticmethod
+    def _refusals(shelf: mall_ops.Shelf) -> dict[uuid.UUID, Any]:
+        """The core's reasons, or for a member on hold the hold on every item (redeeming waits for it)."""
+        held = hold_refusal(shelf.holds)
+        if held is None:
+            return shelf.refusals
+        return {item.id: held for item in shelf.items}
+
+    def _show_member(self, member: MemberView | None, holds: list[Hold] | None = None) -> None:
         self.member = member
         self.strip.show_member(member)
+        if member is not None:
+            self.strip.show_holds(member.id, holds or [])
         self.filters.set_member_known(member is not None)
         if member is not None:
             self.history.set_member(member.id, member.name)

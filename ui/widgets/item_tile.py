@@ -159,6 +159,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         reason = index.data(TileRole.REASON) if dim else ""
         if reason:
             y += 20
+            painter.setFont(self.small_font)  # _fit measures with it (a long price left the cash font set)
             painter.setPen(REFUSED)
             box = QRect(left, y, width, int(card.bottom()) - y - 6)
             painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,

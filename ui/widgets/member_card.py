@@ -7,12 +7,8 @@ and review or frozen warnings where they cannot be missed.
 """
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -20,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from pointsmall.members import MemberView
 
 from .. import i18n
+from .pending_points import Lookup, PendingPoints, points_unit
 from .tier_badge import TierBadge, tier_benefits, tier_colour, tier_name
 from .tier_progress import TierProgressView
 
@@ -33,7 +30,8 @@ def _label(name: str, wrap: bool = False) -> QLabel:
 
 class MemberCard(QFrame):
     # Set by the app on an offline-capable store: the member's points HQ has not confirmed yet.
-    pending_lookup: ClassVar[Callable[[uuid.UUID], Awaitable[int]] | None] = None
+    # Every balance on screen is marked through it (``pending_points.store_lookup``).
+    pending_lookup: ClassVar[Lookup | None] = None
 
     def __init__(self, language: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,7 +48,9 @@ class MemberCard(QFrame):
         self.balance_caption.setText(self.tr("Points balance"))
         self.balance = _label("memberBalance")
         self.balance_unit = _label("balanceUnit")
-        self.balance_unit.setText(self.tr("points"))
+        self.balance_unit.setText(points_unit(0))
+        self.pending = PendingPoints(self)  # unconfirmed points in the balance (offline-capable store)
+        self.pending.known.connect(self.show_pending)
         self.progress = TierProgressView(language)
         self.benefits_caption = _label("benefitsCaption")
         self.benefits = _label("tierBenefits", wrap=True)
@@ -118,9 +118,8 @@ class MemberCard(QFrame):
         self.balance.setProperty("negative", member.balance < 0)
         self.balance.style().unpolish(self.balance)
         self.balance.style().polish(self.balance)
-        self.balance_unit.setText(self.tr("points"))
-        if MemberCard.pending_lookup is not None:
-            asyncio.ensure_future(self._mark_pending(member, MemberCard.pending_lookup))
+        self.balance_unit.setText(points_unit(0))
+        self.pending.follow(member.id)
         self.progress.show_progress(member.progress, member.manual_tier_reason)
         self.growth.setText(self.growth_words(member))
         self.benefits_caption.setText(self.tr("{tier} benefits").format(tier=tier_name(tier, self.language)))
@@ -134,21 +133,9 @@ class MemberCard(QFrame):
         self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings))
 
-    async def _mark_pending(self, member: MemberView, lookup: Callable[[uuid.UUID], Awaitable[int]]) -> None:
-        try:
-            pending = await lookup(member.id)
-        except Exception:  # noqa: BLE001  (the plain balance stays: still true, only not marked)
-            return
-        if shiboken6.isValid(self) and self.member is member:
-            self.show_pending(pending)
-
     def show_pending(self, pending: int) -> None:
-        """Mark a balance that includes local entries HQ has not confirmed: "1,200 积分(含待同步 +50)"."""
-        if pending:
-            self.balance_unit.setText(self.tr("points ({pending} pending sync)").format(
-                pending=f"{'+' if pending > 0 else '−'}{i18n.points(abs(pending))}"))
-        else:
-            self.balance_unit.setText(self.tr("points"))
+        """Mark a balance that includes local entries HQ has not confirmed: "1,200 积分（含待同步 +50）"."""
+        self.balance_unit.setText(points_unit(pending))
 
     def growth_words(self, member: MemberView) -> str:
         progress = member.progress

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from pointsmall.signin import MONTH, WEEK, SignInResult, SigninCalendar
 
 from .. import i18n
+from .pending_points import balance_with_note
 from .signin_calendar import SigninCalendarView
 
 SHORTCUT = "F2"
@@ -35,6 +36,8 @@ class SigninPanel(QFrame):
         self.result.setWordWrap(True)
         self.result.hide()
         self.announced = ""  # the last sign-in's words without the balance (which a later spin may change)
+        self.balance: int | None = None  # the member's balance last shown
+        self.pending = 0  # of which head office has not confirmed (offline-capable store)
         self.calendar = SigninCalendarView()
         top = QHBoxLayout()
         top.setSpacing(14)
@@ -93,10 +96,17 @@ class SigninPanel(QFrame):
 
     def show_balance(self, balance: int) -> None:
         """The member's balance now, after the last sign-in's words (nothing when none is shown)."""
+        self.balance = balance
         if not self.announced or self.result.property("kind") != "success":
             return
         self.result.setText(self.announced + " · " + self.tr("balance {balance}").format(
-            balance=i18n.points(balance)))
+            balance=balance_with_note(i18n.points(balance), self.pending)))
+
+    def show_pending(self, pending: int) -> None:
+        """Points in the balance HQ has not confirmed (``pending_points``): the balance shown is marked."""
+        self.pending = pending
+        if self.balance is not None:
+            self.show_balance(self.balance)
 
     def say(self, text: str, kind: str) -> None:
         """``kind``: success, error, info."""
@@ -108,5 +118,6 @@ class SigninPanel(QFrame):
         self.result.setVisible(bool(text))
 
     def clear(self) -> None:
+        self.balance, self.pending = None, 0
         self.say("", "")
 

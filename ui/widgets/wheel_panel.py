@@ -2,8 +2,10 @@
 
 A view only: the games page reads the wheels and the member's status, runs
 the spin and passes the words in. The status says what the next spin costs,
-the free spins left today and the caps, and (in red) why the member cannot
-spin now, as the core says it.
+the free spins left today and the caps, the balance (marked when head office
+has not confirmed part of it), and (in red) why the member cannot spin now:
+a hold for review (``member_holds``) before the cashier tries, else as the
+core says it.
 """
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
                                QWidget)
 
+from pointsmall.reviews import Hold
 from pointsmall.wheel import SpinResult, SpinStatus
 from pointsmall.wheel_setup import WheelView
 
 from .. import i18n
 from ..messages import error_text
+from .member_holds import hold_refusal, hold_words
+from .pending_points import balance_with_note
 from .wheel_view import SpinWheel
 
 SHORTCUT = "F3"
@@ -33,6 +38,11 @@ class WheelPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("wheelPanel")
         self.shown: WheelView | None = None  # the wheel version drawn
+        self.spin_status: SpinStatus | None = None  # the status shown
+        self.pending = 0  # points in the balance head office has not confirmed (offline-capable store)
+        self.holds: list[Hold] = []  # the member's open review cases
+        self.busy = False
+        self.may_spin = True  # the role may spin (the games page says)
         self.chooser = QComboBox(objectName="wheelChoice")
         self.chooser.setMinimumWidth(200)
         self.customer_button = QPushButton(self.tr("Customer screen"), objectName="customerScreenButton")
@@ -122,17 +132,42 @@ class WheelPanel(QFrame):
         self.wheel.set_segments([(s.label, s.colour) for s in view.segments])
 
     def show_status(self, status: SpinStatus | None, member_known: bool) -> None:
+        self.spin_status = status
         if status is None:
             self.status.setText(self.tr("Find the member at the counter to spin.") if not member_known else "")
             self.wheel.set_centre_text(self.tr("Spin"))
-            self.show_refusal("")
+            self.show_refusal(hold_words(self.holds) if member_known else "")
             return
         self.draw_wheel(status.wheel)
         self.status.setText(self.status_words(status))
         cost = self.tr("Free") if status.next_cost == 0 else \
             self.tr("{points} pts").format(points=i18n.points(status.next_cost))
         self.wheel.set_centre_text(self.tr("Spin"), cost)
-        self.show_refusal(error_text(status.refusal) if status.refusal is not None else "")
+        refusal = hold_words(self.holds) or (error_text(status.refusal) if status.refusal is not None else "")
+        self.show_refusal(refusal)
+
+    def show_holds(self, holds: list[Hold]) -> None:
+        """The member's open review cases: a blocking one is said before the cashier tries, and the
+        spin button waits (the page refuses F3 and a click on the wheel with the same words)."""
+        self.holds = list(holds)
+        self._enable()
+        if hold_words(self.holds):
+            self.show_refusal(hold_words(self.holds))
+        elif self.spin_status is not None and self.spin_status.refusal is not None:
+            self.show_refusal(error_text(self.spin_status.refusal))
+        else:
+            self.show_refusal("")
+
+    def held(self) -> str:
+        """Why spinning waits for a review ("" when it does not): the short refusal."""
+        refusal = hold_refusal(self.holds)
+        return error_text(refusal) if refusal is not None else ""
+
+    def show_pending(self, pending: int) -> None:
+        """Points in the balance HQ has not confirmed (``pending_points``): the balance is marked."""
+        self.pending = pending
+        if self.spin_status is not None:
+            self.status.setText(self.status_words(self.spin_status))
 
     def show_recent(self, spins: list[SpinResult]) -> None:
         """The member's last spins, newest first: a prize committed before a crash is never lost from sight."""
@@ -151,9 +186,13 @@ class WheelPanel(QFrame):
 
     def set_busy(self, busy: bool) -> None:
         """While a spin is committed and animated: nothing else can be started here."""
-        self.button.setEnabled(not busy)
+        self.busy = busy
+        self._enable()
         self.chooser.setEnabled(not busy and self.chooser.count() > 1)
         self.wheel.set_interactive(not busy)
+
+    def _enable(self) -> None:
+        self.button.setEnabled(self.may_spin and not self.busy and not hold_refusal(self.holds))
 
     def say(self, text: str, kind: str) -> None:
         """``kind``: win, prize, nothing, error, spinning."""
@@ -179,5 +218,6 @@ class WheelPanel(QFrame):
             parts.append(self.tr("left on this wheel: {n}").format(n=status.spins_left_total))
         if status.pity_in is not None:
             parts.append(self.tr("a prize is certain within {n} spins").format(n=status.pity_in))
-        parts.append(self.tr("balance {balance}").format(balance=i18n.points(status.balance)))
+        parts.append(self.tr("balance {balance}").format(
+            balance=balance_with_note(i18n.points(status.balance), self.pending)))
         return " · ".join(parts)
