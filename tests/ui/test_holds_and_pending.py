@@ -218,9 +218,11 @@ def test_the_wheel_says_the_hold_and_does_not_spin(qtbot, cashier_ctx, ui_db):  
     who = member(ui_db, points=500)
     hold(ui_db, who, "negative_balance")
     page = show(qtbot, GamesPage(cashier_ctx))
-    serve_games(qtbot, page, who)
     panel = page.wheel_panel
-    qtbot.waitUntil(lambda: panel.refusal.isVisible(), timeout=WAIT)
+    with statements(ui_db, "review_cases") as seen:
+        serve_games(qtbot, page, who)
+        qtbot.waitUntil(lambda: panel.refusal.isVisible(), timeout=WAIT)
+    assert len(seen) == 1  # the holds ride along with the wheel's read
     assert panel.refusal.text().startswith("On hold: redeeming and spinning wait because points were taken back "
                                            "and the balance went below zero.")
     assert "A supervisor lifts the hold in the review queue" in panel.refusal.text()
