@@ -261,8 +261,10 @@ def _open_lots(session: Session, member: Member, entry: PostedEntry, lots: list[
 
 def _draw(session: Session, member: Member, entry: PostedEntry, needed: int, prefer_lot: uuid.UUID | None) -> int:
     """Take ``needed`` points from open lots, soonest-expiring first; return how many there were."""
-    if prefer_lot is None and member.balance >= needed:
-        if session.connection().dialect.name == "postgresql":
+    dialect = session.connection().dialect
+    # RETURNING needs SQLite 3.35 or later; an older library takes the lot-by-lot path.
+    if prefer_lot is None and member.balance >= needed and dialect.update_returning:
+        if dialect.name == "postgresql":
             if session.execute(_TAKE_FROM_SOONEST_AND_DRAW, {"member": member.id, "take": needed,
                                                               "entry": entry.id}).first() is not None:
                 return needed

@@ -233,6 +233,11 @@ _TAKE_STOCK = update(_ITEMS).where(_ITEMS.c.id == bindparam("item"), _ITEMS.c.st
     .values(stock=_ITEMS.c.stock - bindparam("quantity"), last_stock_seq=_ITEMS.c.last_stock_seq + 1) \
     .returning(_ITEMS.c.stock, _ITEMS.c.last_stock_seq)
 _STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item"))
+# Without RETURNING (SQLite before 3.35): the same conditional UPDATE, then the row it changed,
+# read back under the write lock the UPDATE holds.
+_TAKE_STOCK_ONLY = update(_ITEMS).where(_ITEMS.c.id == bindparam("item"), _ITEMS.c.stock >= bindparam("quantity")) \
+    .values(stock=_ITEMS.c.stock - bindparam("quantity"), last_stock_seq=_ITEMS.c.last_stock_seq + 1)
+_STOCK_AND_SEQ = select(_ITEMS.c.stock, _ITEMS.c.last_stock_seq).where(_ITEMS.c.id == bindparam("item"))
 _STOCK_ENTRIES, _VOUCHERS = StockEntry.__table__, Voucher.__table__
 _INSERT_REDEMPTION = insert(_REDEMPTIONS)
 _INSERT_STOCK_ENTRY = insert(_STOCK_ENTRIES)
@@ -358,7 +363,13 @@ def _take_stock(session: Session, actor: Actor, item: ItemView, quantity: int, r
         stock = session.execute(_TAKE_AND_RECORD_STOCK, {"item": item.id, "quantity": quantity} | {
             f"entry_{k}": v for k, v in entry.items()}).scalar()
     else:
-        taken = session.execute(_TAKE_STOCK, {"item": item.id, "quantity": quantity}).first()
+        params = {"item": item.id, "quantity": quantity}
+        if session.connection().dialect.update_returning:
+            taken = session.execute(_TAKE_STOCK, params).first()
+        elif session.execute(_TAKE_STOCK_ONLY, params).rowcount == 1:
+            taken = session.execute(_STOCK_AND_SEQ, {"item": item.id}).first()
+        else:
+            taken = None
         stock = None
         if taken is not None:
             stock, seq = taken
