@@ -120,7 +120,7 @@ def install_floor_check(db: Database, store_id: str) -> None:
 
     @event.listens_for(Session, "before_commit")
     def _before_commit(session: Session) -> None:
-        if session.get_bind() is not engine:
+        if session.bind is not engine:  # another database (or a session bound elsewhere): not this replica
             return
         check_pending_spend(session, store_id)
 

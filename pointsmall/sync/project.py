@@ -134,14 +134,14 @@ class Projector:
         member_ids |= {r["friend_id"] for r in by_table["referrals"]} - new_members
         for m in self.conn.execute(select(Member.id, Member.balance, Member.last_entry_seq, Member.needs_review,
                                           Member.review_reason).where(Member.id.in_(sorted(member_ids)))
-                                   .order_by(Member.id).with_for_update()):
+                                   .order_by(Member.id).with_for_update()).all():
             self.members[m.id] = MemberState(m.id, m.balance, m.last_entry_seq, m.needs_review, m.review_reason)
         if self.members:
             for lot in self.conn.execute(select(PointLot.id, PointLot.member_id, PointLot.remaining,
                                                 PointLot.expires_on)
                                          .where(PointLot.member_id.in_(sorted(self.members)), PointLot.remaining > 0)
                                          .order_by(PointLot.member_id, PointLot.expires_on, PointLot.id)
-                                         .with_for_update()):
+                                         .with_for_update()).all():
                 self.members[lot.member_id].lots.append(dict(id=lot.id, remaining=lot.remaining,
                                                              expires_on=lot.expires_on, new=False))
         if by_table["members"]:

@@ -58,3 +58,25 @@ def test_a_change_the_chain_made_after_the_first_pull_comes_down(chain, tmp_path
     assert balance(store.db, late) == 7
     pull(store.db, chain.db)  # nothing new: the same figures
     assert balance(store.db, member_id) == 35
+
+
+def test_a_failed_login_is_not_a_change_but_a_new_role_is(chain):  # noqa: F811
+    import pytest
+
+    from pointsmall import staff
+    from pointsmall.errors import AuthenticationFailed
+    from pointsmall.models import Staff
+
+    def logged() -> int:
+        with chain.db.read() as session:
+            return len(session.scalars(select(SyncChange.id).where(SyncChange.tbl == "staff")).all())
+
+    before = logged()
+    with pytest.raises(AuthenticationFailed):
+        staff.authenticate(chain.db, chain.operator.username, "wrong-password")
+    assert logged() == before
+    with chain.db.write() as session:
+        row = session.get(Staff, chain.operator.staff_id)
+        assert row is not None
+        row.display_name = "运营二"
+    assert logged() == before + 1

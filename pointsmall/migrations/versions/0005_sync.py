@@ -131,8 +131,11 @@ def upgrade() -> None:
         for table, key in TRACKED.items():
             for event, rows, code in _EVENTS:
                 op.execute(_pg_log_function(table, key, event, rows, code))
+                transition = f"{'OLD' if event == 'DELETE' else 'NEW'} TABLE AS {rows}"
+                if table in _QUIET_COLUMNS and event == "UPDATE":
+                    transition = f"OLD TABLE AS old_rows NEW TABLE AS {rows}"
                 op.execute(f"CREATE TRIGGER {table}_sync_log_{event[:3].lower()} AFTER {event} ON {table} "
-                           f"REFERENCING {'OLD' if event == 'DELETE' else 'NEW'} TABLE AS {rows} "
+                           f"REFERENCING {transition} "
                            f"FOR EACH STATEMENT EXECUTE FUNCTION pointsmall_sync_log_{table}_{event[:3].lower()}()")
 
 
@@ -141,13 +144,25 @@ def upgrade() -> None:
 _EVENTS = (("INSERT", "new_rows", "U"), ("UPDATE", "new_rows", "U"), ("DELETE", "old_rows", "D"))
 
 
+# Columns whose changes stay where they happen: a failed login at one till locks the account
+# there, and is not a change the stores need (nor a write a refused login should cause elsewhere).
+_QUIET_COLUMNS = {"staff": ("failed_logins", "locked_until")}
+_STAFF_COLUMNS = ("username", "display_name", "role", "secret_hash", "store_id", "active")
+
+
 def _pg_log_function(table: str, key: str, event: str, rows: str, code: str) -> str:
+    where = ""
+    source = f"{rows} r"
+    if table in _QUIET_COLUMNS and event == "UPDATE":
+        source = f"{rows} r JOIN old_rows o ON o.{key} = r.{key}"
+        where = (f" WHERE ({', '.join('r.' + c for c in _STAFF_COLUMNS)}) IS DISTINCT FROM "
+                 f"({', '.join('o.' + c for c in _STAFF_COLUMNS)})")
     # The transaction id as bigint: xid8 is the 64-bit epoch-extended id, far below 2^63.
     return f"""
 CREATE OR REPLACE FUNCTION pointsmall_sync_log_{table}_{event[:3].lower()}() RETURNS trigger AS $$
 BEGIN
     INSERT INTO sync_changes (txid, tbl, pk, op)
-    SELECT pg_current_xact_id()::text::bigint, '{table}', r.{key}::text, '{code}' FROM {rows} r;
+    SELECT pg_current_xact_id()::text::bigint, '{table}', r.{key}::text, '{code}' FROM {source}{where};
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
