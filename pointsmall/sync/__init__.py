@@ -60,7 +60,7 @@ from .errors import (
 )
 from .floor import FloorLimits, ReplicaBalance, install_floor_check, load_limits, replica_balance, set_limits
 from .inbox import Received, Sender, receive
-from .pull import PullReport
+from .pull import PullReport, prune_change_log
 
 
 def attach_replica(db: Database, store_id: str) -> None:
@@ -92,6 +92,7 @@ __all__ = [
     "attach_replica",
     "first_pull",
     "load_limits",
+    "prune_change_log",
     "receive",
     "replica_sender",
     "replica_balance",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import utc_now
@@ -136,10 +137,26 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
         dst.execute(update(SyncState).where(SyncState.id == 1).values(cursor=report.cursor, **(
             {"first_pull_at": utc_now()} if full else {})))
     # Outside the snapshot: a REPEATABLE READ transaction must not write rows a push may be updating.
+    # The chain keeps every replica's cursor, so it knows which change log rows all have read.
     with chain.write() as session:
-        session.execute(update(SyncPeer).where(SyncPeer.replica_id == replica_id)
-                        .values(last_pull_at=utc_now(), cursor=report.cursor))
+        now = utc_now()
+        session.execute(pg_insert(SyncPeer).values(replica_id=replica_id, store_id=store_id, applied_seq=0,
+                                                   last_pull_at=now, cursor=report.cursor)
+                        .on_conflict_do_update(index_elements=[SyncPeer.replica_id],
+                                               set_={"last_pull_at": now, "cursor": report.cursor}))
     return report
+
+
+def prune_change_log(chain: Database) -> int:
+    """Delete the change log rows every replica has read (below the lowest cursor); a job for head office.
+
+    A replica not known yet makes a full copy when it starts, so it needs none of them.
+    """
+    with chain.write() as session:
+        lowest = session.scalar(select(func.min(SyncPeer.cursor)))
+        if lowest is None:
+            return 0
+        return session.execute(delete(SyncChange).where(SyncChange.txid < lowest)).rowcount or 0
 
 
 def _refuse_over_local_facts(replica: Database) -> None:

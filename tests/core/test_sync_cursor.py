@@ -80,3 +80,29 @@ def test_a_failed_login_is_not_a_change_but_a_new_role_is(chain):  # noqa: F811
         assert row is not None
         row.display_name = "运营二"
     assert logged() == before + 1
+
+
+def test_the_change_log_is_pruned_below_every_replicas_cursor(chain, tmp_path):  # noqa: F811
+    from sqlalchemy import func
+
+    from pointsmall.sync import prune_change_log
+
+    from .sync_support import award, balance
+
+    member_id = chain_member(chain, "丙", points=5)
+    north = new_store(chain, "S02", tmp_path)
+    award(chain.db, chain.admin, member_id, 10)
+    south = new_store(chain, "S03", tmp_path)  # its first pull is after the award
+    award(chain.db, chain.admin, member_id, 20)
+    from pointsmall.models import SyncPeer
+
+    with chain.db.read() as session:
+        lowest = session.scalar(select(func.min(SyncPeer.cursor)))
+        read_by_all = session.scalar(select(func.count()).select_from(SyncChange).where(SyncChange.txid < lowest))
+    # (How many that is depends on every transaction on the shared server: xmin is cluster-wide.)
+    assert prune_change_log(chain.db) == read_by_all
+    with chain.db.read() as session:
+        assert session.scalar(select(func.min(SyncChange.txid))) >= lowest  # the award after north's pull stays
+    pull(north.db, chain.db)
+    pull(south.db, chain.db)
+    assert balance(north.db, member_id) == balance(south.db, member_id) == 35
