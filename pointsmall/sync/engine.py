@@ -99,7 +99,7 @@ def first_pull(replica: Database, chain: Database, progress: Progress | None = N
         return pull(replica, chain, progress=progress, full=True)
 
 
-def sync_once(replica: Database, chain: Database, *, progress: Progress | None = None, batch: int = 500,
+def sync_once(replica: Database, chain: Database, *, progress: Progress | None = None, batch: int = 2000,
               faults: Faults | None = None) -> SyncReport:
     """Push every local event (in batches of ``batch``) and pull the chain's changes once.
 
