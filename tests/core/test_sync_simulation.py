@@ -9,15 +9,17 @@ from __future__ import annotations
 import itertools
 import os
 import random
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from pointsmall import members, purchases, redemption, signin, vouchers
+from pointsmall import members, purchases, redemption, signin, vouchers, wheel, wheel_setup
 from pointsmall.errors import DomainError
-from pointsmall.models import Member
+from pointsmall.models import Member, PointEntry, WheelDraw
 from pointsmall.sync import sync_once
 
+from .games_support import seg
 from .sync_support import (
     assert_agree,
     assert_chain_clean,
@@ -51,6 +53,11 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
     for _ in range(4):
         chain_member(chain, points=rng.randrange(0, 600))
     items = [chain_item(chain, stock=rng.randrange(1, 4), price=rng.choice([50, 100, 200])) for _ in range(3)]
+    now = datetime.now(timezone.utc)
+    spinner = wheel_setup.save_wheel(chain.db, chain.admin, wheel_setup.WheelDraft(
+        name="模拟转盘", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), fallback_index=0,
+        cost_points=5, segments=(seg("谢谢参与", 40), seg("10积分", 30, "points", points=10), seg("再来", 20),
+                                 seg("50积分", 10, "points", points=50, stock=3)))).id
     stores = [new_store(chain, store_id, tmp_path) for store_id in ("S02", "S03", "S04")]
     online = {s.store_id: rng.random() < 0.5 for s in stores}
     numbers = itertools.count(1)
@@ -83,8 +90,10 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
                     vouchers.write_off(at.db, at.cashier, done.voucher_code)
             elif roll < 0.75:
                 signin.sign_in(store.db, store.cashier, rng.choice(_member_ids(store.db)))
-            elif roll < 0.85:
+            elif roll < 0.80:
                 members.create_member(store.db, store.cashier, name="模拟会员", phone=rng.choice(PHONES))
+            elif roll < 0.85:
+                wheel.spin(store.db, store.cashier, member_id=rng.choice(_member_ids(store.db)), wheel_id=spinner)
             elif roll < 0.92:
                 award(chain.db, chain.admin, rng.choice(_member_ids(chain.db)), rng.randrange(10, 100))
             else:
@@ -102,3 +111,7 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
     for store in stores:
         assert_agree(store, chain)
     assert_chain_clean(chain)
+    with chain.db.read() as session:  # the stores' work did reach the chain
+        kinds = set(session.scalars(select(PointEntry.kind).where(PointEntry.store_id.in_(["S02", "S03", "S04"]))))
+        spins = session.scalar(select(func.count()).select_from(WheelDraw))
+    assert {"earn", "redeem"} <= kinds and spins, (kinds, spins)
