@@ -1,6 +1,6 @@
 """Core timings on a large SQLite file: demo load, member lookups, awarding points.
 
-    python benchmarks/bench_core.py --members 1000000 --db /tmp/pm1m.db
+    python benchmarks/bench_core.py --members 1000000 --db /tmp/pm1m.db [--only awards]
 
 Makes the database with ``pointsmall.demo`` when the file is missing (and
 times that), else reuses it. Every lookup and award goes through the
@@ -216,6 +216,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--awards", type=int, default=2000)
+    parser.add_argument("--only", choices=("lookups", "awards"), default=None,
+                        help="run one part (the members are sampled the same way either way)")
     args = parser.parse_args()
     path = args.db or Path(f"/tmp/pointsmall-bench-{args.members}.db")
     table = Table()
@@ -227,8 +229,10 @@ def main() -> int:
                             for t in ("members", "point_entries"))
     conn.close()
     people = sample(path, args.lookups, args.seed)
-    bench_lookups(db, path, cashier, people, table)
-    bench_awards(db, path, cashier, people, args.awards, table)
+    if args.only != "awards":
+        bench_lookups(db, path, cashier, people, table)
+    if args.only != "lookups":
+        bench_awards(db, path, cashier, people, args.awards, table)
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     table.add("peak memory, this process (maxrss)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
     if child:
