@@ -127,7 +127,8 @@ class Purchase(Base):
     __tablename__ = "purchases"
     __table_args__ = (
         UniqueConstraint("store_id", "receipt_no"),
-        Index("ix_purchases_member_time", "member_id", "occurred_at"),
+        # The amount too: an award's spend-growth sum is read from the index alone (migration 0006).
+        Index("ix_purchases_member_time_amount", "member_id", "occurred_at", "amount_fen"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
