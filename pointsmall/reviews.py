@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, ledger
@@ -233,12 +233,16 @@ def open_negative_balance_case(session: Session, actor: Actor, member: Member, n
                      details={"balance": member.balance}, open_key=f"{CaseKind.NEGATIVE_BALANCE.value}:{member.id}")
 
 
+# Built once: every redemption and spin runs it, right after locking the member (so nothing is left
+# for an ORM autoflush to write first, and the plain connection path reads the same).
+_BLOCKING_CASE = select(ReviewCase.id).where(
+    ReviewCase.member_id == bindparam("member"), ReviewCase.status == Status.OPEN.value,
+    ReviewCase.block_redeem.is_(True)).limit(1)
+
+
 def refuse_if_blocked(session: Session, member_id: uuid.UUID) -> None:
     """Refuse while the member has an open case that blocks redeeming (one indexed read)."""
-    blocked = session.scalar(select(ReviewCase.id).where(
-        ReviewCase.member_id == member_id, ReviewCase.status == Status.OPEN.value,
-        ReviewCase.block_redeem.is_(True)).limit(1))
-    if blocked is not None:
+    if session.connection().execute(_BLOCKING_CASE, {"member": member_id}).first() is not None:
         raise UnderReview()
 
 

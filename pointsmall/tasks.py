@@ -231,13 +231,16 @@ def _apply(task: Task, d: TaskDraft) -> None:
 # -- paying -----------------------------------------------------------------------------------------------
 
 
-# Statements the events run on every sign-in (and the rare first purchase), built once.
+# Statements the events run (every sign-in, every award without spend in the window), built once and
+# run on the connection: what they read is written by plain statements, never left for an ORM autoflush.
 _ACTIVE_BY_TRIGGER = (select(Task.__table__).where(Task.trigger == bindparam("trigger"), Task.active.is_(True))
                       .order_by(Task.sort_order, Task.id))
 _DONE_IN_PERIOD = select(func.count()).select_from(TaskClaim).where(
     TaskClaim.task_id == bindparam("task"), TaskClaim.member_id == bindparam("member"),
     TaskClaim.period == bindparam("period"))
 _INSERT_CLAIM = insert(TaskClaim.__table__)  # the table, not the entity: no ORM bulk-insert machinery
+_EARLIER_PURCHASE = select(Purchase.id).where(Purchase.member_id == bindparam("member"),
+                                              Purchase.id != bindparam("purchase")).limit(1)
 
 TaskRow = Task | Row[Any]  # an ORM task (claims) or a plain row (the events)
 
@@ -359,9 +362,8 @@ def after_purchase(session: Session, actor: Actor, member: Member, purchase_id: 
     ever; only then are the first-purchase tasks paid, and the friend who
     invited the member. Returns the points the member's own tasks paid.
     """
-    earlier = session.scalar(select(Purchase.id).where(Purchase.member_id == member.id,
-                                                       Purchase.id != purchase_id).limit(1))
-    if earlier is not None:
+    earlier = session.connection().execute(_EARLIER_PURCHASE, {"member": member.id, "purchase": purchase_id})
+    if earlier.first() is not None:
         return 0
     own = 0
     for task in _active(session, Trigger.FIRST_PURCHASE, day):
