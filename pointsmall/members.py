@@ -345,6 +345,13 @@ def _unused_card(session: Session) -> str:
             return code
 
 
+def _refuse_on_replica(session: Session, change: str) -> None:
+    """An offline store's replica refuses changes head office decides (imported here: sync imports members)."""
+    from .sync.guard import refuse_on_replica
+
+    refuse_on_replica(session, change)
+
+
 def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str | None = None,
                   phone: str | None = None, birthday: date | None = None, clear_birthday: bool = False,
                   consent: bool | None = None) -> MemberView:
@@ -356,6 +363,7 @@ def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str
     birthday = _parse_birthday(birthday, today)
     try:
         with db.write() as session:
+            _refuse_on_replica(session, "profile")
             member = session.get(Member, member_id, with_for_update=True)
             if member is None:
                 raise NotFound("No such member.")
@@ -392,6 +400,7 @@ def set_status(db: Database, actor: Actor, member_id: uuid.UUID, status: Status 
         raise ValidationError("Give a reason.", field="reason")
     now = utc_now()
     with db.write() as session:
+        _refuse_on_replica(session, "status")
         member = session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound("No such member.")

@@ -168,6 +168,9 @@ def set_manual_tier(db: Database, actor: Actor, member_id: uuid.UUID, tier_code:
     if until > add_months(today, 24):
         raise ValidationError("A tier set by hand may last at most 24 months.", field="until")
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports members, which imports tiers
+
+        refuse_on_replica(session, "tier")
         member = session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound("No such member.")

@@ -1638,6 +1638,18 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>此副本属于门店 {store}，但总部数据库中没有这家门店。</translation>
     </message>
     <message>
+        <source>Changing a member&apos;s details needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation>需要连接总部才能修改会员资料：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
+    </message>
+    <message>
+        <source>Freezing or unfreezing a member needs the connection to head office: this till works on the store&apos;s offline copy. Ask head office or a till connected to it.</source>
+        <translation>需要连接总部才能冻结或解冻会员：本收银台使用的是门店的离线副本。请联系总部，或在连接总部的收银台上操作。</translation>
+    </message>
+    <message>
+        <source>Changing a member&apos;s tier needs the connection to head office: this till works on the store&apos;s offline copy. Ask head office or a till connected to it.</source>
+        <translation>需要连接总部才能修改会员等级：本收银台使用的是门店的离线副本。请联系总部，或在连接总部的收银台上操作。</translation>
+    </message>
+    <message>
         <source>Already done; this task pays {times} time(s) in all.</source>
         <translation>已完成；此任务共可奖励 {times} 次。</translation>
     </message>
