@@ -58,6 +58,8 @@ from ..models import (
 from ..rules import load_rules
 from ..staff import SYSTEM_USERNAME
 from . import codec
+from .claims import HANDLED as ONCE_ONLY
+from .claims import OnceOnly
 
 # The order rows are written in: every foreign key points to an earlier table.
 WRITE_ORDER = (
@@ -109,6 +111,7 @@ class Projector:
         self.taken_cards: set[str] = set()
         self._system: uuid.UUID | None = None
         self._expiry_months: int | None = None
+        self.once = OnceOnly(self)  # task rewards, referrals, receipts: keys two stores can both take
 
     # -- loading, all at once --------------------------------------------------
 
@@ -129,6 +132,7 @@ class Projector:
         by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for name, row in rows:
             by_table[name].append(row)
+        self.once.preload(by_table)
         new_members = {r["id"] for r in by_table["members"]}
         member_ids = {r["member_id"] for name, r in rows if "member_id" in r and r["member_id"] not in new_members}
         member_ids |= {r["friend_id"] for r in by_table["referrals"]} - new_members
@@ -212,6 +216,7 @@ class Projector:
             if name == "members":
                 self._member(row)
             elif name == "point_entries":
+                self.once.entry(row)
                 self._entry(row, lots_of.get(row["id"], []))
             elif name == "point_lots":
                 continue  # opened with their entry
@@ -223,8 +228,11 @@ class Projector:
                 self._bonus(row)
             elif name == "wheel_draws":
                 self._draw(row)
+            elif name in ONCE_ONLY:
+                self.once.apply(name, row)
             else:
                 self.rows[name].append(row)
+        self.once.end_event()
 
     def _member(self, row: dict[str, Any]) -> None:
         row = dict(row, balance=0, last_entry_seq=0, needs_review=False, review_reason=None)
