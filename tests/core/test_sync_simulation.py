@@ -14,10 +14,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from pointsmall import members, purchases, redemption, signin, vouchers, wheel, wheel_setup
+from pointsmall import members, purchases, redemption, signin, tasks, vouchers, wheel, wheel_setup
 from pointsmall.errors import DomainError
 from pointsmall.models import Member, PointEntry, WheelDraw
 from pointsmall.sync import sync_once
+from pointsmall.sync.guard import ProfileNeedsHeadOffice
+from pointsmall.tasks import TaskDraft
 
 from .games_support import seg
 from .sync_support import (
@@ -58,6 +60,9 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
         name="模拟转盘", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), fallback_index=0,
         cost_points=5, segments=(seg("谢谢参与", 40), seg("10积分", 30, "points", points=10), seg("再来", 20),
                                  seg("50积分", 10, "points", points=50, stock=3)))).id
+    chores = [tasks.create_task(chain.db, chain.operator, TaskDraft(name=name, kind=kind, trigger="custom", points=pts,
+                                                                    times=times)).id
+              for name, kind, pts, times in (("完善问卷", "growth", 30, 1), ("到店打卡", "daily", 5, 2))]
     stores = [new_store(chain, store_id, tmp_path) for store_id in ("S02", "S03", "S04")]
     online = {s.store_id: rng.random() < 0.5 for s in stores}
     numbers = itertools.count(1)
@@ -94,6 +99,13 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
                 members.create_member(store.db, store.cashier, name="模拟会员", phone=rng.choice(PHONES))
             elif roll < 0.85:
                 wheel.spin(store.db, store.cashier, member_id=rng.choice(_member_ids(store.db)), wheel_id=spinner)
+            elif roll < 0.88:  # once-only and twice-a-day tasks: two stores can both pay them offline
+                tasks.claim(store.db, store.cashier, rng.choice(_member_ids(store.db)), rng.choice(chores))
+            elif roll < 0.89:  # a member's details change at head office; a store's replica refuses to
+                member_id = rng.choice(_member_ids(store.db))
+                with pytest.raises(ProfileNeedsHeadOffice):
+                    members.update_member(store.db, store.supervisor, member_id, name="门店改名")
+                members.update_member(chain.db, chain.admin, member_id, name=f"总部改名{next(numbers)}")
             elif roll < 0.92:
                 award(chain.db, chain.admin, rng.choice(_member_ids(chain.db)), rng.randrange(10, 100))
             else:
@@ -114,4 +126,4 @@ def _simulate(chain, tmp_path, seed: int) -> None:  # type: ignore[no-untyped-de
     with chain.db.read() as session:  # the stores' work did reach the chain
         kinds = set(session.scalars(select(PointEntry.kind).where(PointEntry.store_id.in_(["S02", "S03", "S04"]))))
         spins = session.scalar(select(func.count()).select_from(WheelDraw))
-    assert {"earn", "redeem"} <= kinds and spins, (kinds, spins)
+    assert {"earn", "redeem", "task_reward"} <= kinds and spins, (kinds, spins)
