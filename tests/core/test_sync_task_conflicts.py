@@ -14,7 +14,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from pointsmall import adjustments, purchases, referrals, tasks
-from pointsmall.models import PointEntry, Purchase, Referral, ReferralCode, ReviewCase, SyncSetAside, TaskClaim
+from pointsmall.models import (
+    PointEntry,
+    Purchase,
+    Referral,
+    ReferralCode,
+    Refund,
+    ReviewCase,
+    SyncSetAside,
+    TaskClaim,
+)
 from pointsmall.sync import attach_replica, first_pull
 from pointsmall.tasks import TaskDraft
 
@@ -180,3 +189,22 @@ def test_an_entry_key_used_at_two_stores_is_reversed_once(chain, tmp_path):  # n
     assert [c.split(":")[0] for c in report.conflicts] == ["sync_entry_twice"]
     assert balance(chain.db, member_id) == 30
     _settle(chain, north, south)
+
+
+def test_a_refund_number_used_at_two_tills_is_kept_marked_with_a_case(chain, tmp_path):  # noqa: F811
+    member_id = chain_member(chain)
+    till1 = new_store(chain, "S02", tmp_path)
+    till2 = _second_till(chain, "S02", tmp_path)
+    for n, till in enumerate((till1, till2)):
+        purchases.award_for_purchase(till.db, till.cashier, member_id=member_id, receipt_no=f"R-20{n}",
+                                     amount_fen=4_000)
+        purchases.refund_purchase(till.db, till.supervisor, receipt_no=f"R-20{n}", refund_no="F-1",
+                                  amount_fen=2_000)
+    sync(till1, chain)
+    report = sync(till2, chain)
+    assert [c.split(":")[0] for c in report.conflicts] == ["sync_refund_twice"]
+    with chain.db.read() as session:
+        numbers = sorted(session.scalars(select(Refund.refund_no).where(Refund.member_id == member_id)))
+    assert numbers[0] == "F-1" and numbers[1].startswith("F-1#")
+    assert balance(chain.db, member_id) == 2 * balance(till1.db, member_id)  # both refunds moved their points
+    _settle(chain, till1, till2)
