@@ -443,3 +443,8 @@ def close_member_flag_cases(session: Session, actor: Actor, member_id: uuid.UUID
 
 register_kind(CaseKind.EARNING_VELOCITY.value, (Status.APPROVED, Status.REJECTED))
 register_kind(CaseKind.NEGATIVE_BALANCE.value, (Status.RESOLVED,), _settle_negative_balance)
+# Once-only keys two offline stores both took (pointsmall/sync/claims.py): the chain already made the
+# compensating entry; the supervisor acknowledges, and settles anything else with the member or the store.
+for _kind in ("sync_task_twice", "sync_referral_twice", "sync_referral_code", "sync_receipt_twice",
+              "sync_refund_twice", "sync_entry_twice"):
+    register_kind(_kind, (Status.RESOLVED,))

@@ -11,9 +11,11 @@ import json
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
-from pointsmall import adjustments, purchases, referrals, tasks
+from pointsmall import adjustments, purchases, referrals, reviews, tasks
+from pointsmall.errors import DomainError
 from pointsmall.models import (
     PointEntry,
     Purchase,
@@ -88,6 +90,10 @@ def test_a_once_only_task_claimed_at_two_offline_stores_pays_once_and_opens_a_ca
     assert tuple(reversal) == (-50, "adjust", "sync")
     _settle(chain, north, south)
     assert balance(south.db, member_id) == 50
+    with pytest.raises(DomainError):  # already compensated: nothing to approve or take back
+        reviews.decide(chain.db, chain.admin, case.id, "rejected", "已冲正 reversed")
+    reviews.decide(chain.db, chain.admin, case.id, "resolved", "已告知顾客 told the member")
+    assert balance(chain.db, member_id) == 50
 
 
 def test_a_daily_task_claimed_once_at_each_store_within_its_limit_is_honoured_twice(chain, tmp_path):  # noqa: F811
