@@ -8,22 +8,18 @@ minutes. The words under the form say what the rule does.
 """
 from __future__ import annotations
 
-import shiboken6
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QVBoxLayout,
-                               QWidget)
-from qasync import asyncSlot
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from pointsmall.errors import ValidationError
 from pointsmall.risk import Metric, RiskRuleDraft, RiskRuleView
 
 from .. import i18n
 from ..context import AppContext
-from ..messages import error_text
 from ..ops import games_setup as ops
-from ..pages.settings.common import error_label, hint, mark_invalid
+from ..pages.settings.common import error_label, hint
 from ..widgets.config_list import ConfigListTab
 from ..widgets.games_form import NumberEdit, Problems
+from .draft_form import DraftFormDialog
 from .fields import FieldGrid
 
 UNITS = (("minutes", 1), ("hours", 60), ("days", 24 * 60))
@@ -61,15 +57,12 @@ def rule_words(rule: RiskRuleDraft | RiskRuleView) -> str:
     return text
 
 
-class RiskRuleDialog(QDialog):
-    saved = Signal(object)  # RiskRuleView
-
+class RiskRuleDialog(DraftFormDialog):
     def __init__(self, ctx: AppContext, rule: RiskRuleView | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("riskRuleDialog")
         self.ctx = ctx
         self.rule = rule
-        self.touched = False
         self.setWindowTitle(self.tr("New abuse rule") if rule is None else self.tr("Edit abuse rule — {name}")
                             .format(name=rule.name))
         self.setMinimumWidth(620)
@@ -103,20 +96,7 @@ class RiskRuleDialog(QDialog):
         grid.add_field(self.tr("Within"), window_row)
         grid.add_field("", self.block)
         grid.add_field("", self.active)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.addButton(self.tr("Create rule") if rule is None else self.tr("Save"),
-                                         QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setObjectName("riskSave")
-        self.ok.setDefault(True)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(12)
-        layout.addLayout(grid)
-        layout.addWidget(self.words)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.finish_form(grid, self.tr("Create rule") if rule is None else self.tr("Save"), "riskSave")
         self.fields = {"name": self.name, "metric": self.metric_box, "threshold": self.threshold,
                        "window_minutes": self.window_edit}
         self._fill(rule)
@@ -154,58 +134,11 @@ class RiskRuleDialog(QDialog):
                               block_redeem=self.block.isChecked(), active=self.active.isChecked())
         return draft, problems
 
-    def problem(self) -> tuple[str, str] | None:
-        draft, problems = self.draft()
-        if problems:
-            field = next(iter(problems))
-            return field, problems[field]
-        try:
-            draft.validate()
-        except ValidationError as exc:
-            return exc.field, error_text(exc)
-        return None
+    def describe(self, draft: RiskRuleDraft) -> str:
+        return rule_words(draft)
 
-    def _edited(self, *_: object) -> None:
-        self.touched = True
-        self.refresh()
-
-    def refresh(self) -> None:
-        found = self.problem()
-        draft, _ = self.draft()
-        self.words.setText(rule_words(draft) if found is None or found[0] == "name" else "")
-        if found is None or not self.touched:
-            self.error.clear()
-        else:
-            self.error.setText(found[1])
-        for name, widget in self.fields.items():
-            mark_invalid(widget, found is not None and self.touched and name == found[0])
-
-    @asyncSlot()
-    async def submit(self) -> None:
-        if not self.ok.isEnabled():
-            return
-        self.touched = True
-        found = self.problem()
-        if found is not None:
-            self.refresh()
-            widget = self.fields.get(found[0])
-            if widget is not None:
-                widget.setFocus()
-            return
-        draft, _ = self.draft()
-        self.ok.setEnabled(False)
-        try:
-            view = await ops.save_risk_rule(self.ctx, draft, self.rule.id if self.rule is not None else None)
-        except Exception as exc:  # the core's refusal under the form; never swallowed
-            if shiboken6.isValid(self):
-                self.ok.setEnabled(True)
-                self.error.setText(error_text(exc))
-            return
-        if not shiboken6.isValid(self):
-            return
-        self.ok.setEnabled(True)
-        self.saved.emit(view)
-        self.accept()
+    async def save(self, draft: RiskRuleDraft) -> RiskRuleView:
+        return await ops.save_risk_rule(self.ctx, draft, self.rule.id if self.rule is not None else None)
 
 
 class RiskRulesTab(ConfigListTab):

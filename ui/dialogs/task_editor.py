@@ -10,23 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import shiboken6
-from PySide6.QtCore import QCoreApplication, QDate, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit,
-                               QPlainTextEdit, QVBoxLayout, QWidget)
-from qasync import asyncSlot
+from PySide6.QtCore import QCoreApplication, QDate
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QPlainTextEdit, QWidget
 
 from pointsmall.clock import utc_now, zone
-from pointsmall.errors import ValidationError
 from pointsmall.tasks import ONCE_ONLY, TRIGGERS, TaskDraft, TaskKind, TaskView, Trigger
 
 from .. import i18n
 from ..context import AppContext
-from ..messages import error_text
 from ..ops import games_setup as ops
-from ..pages.settings.common import error_label, hint, mark_invalid
+from ..pages.settings.common import error_label, hint
 from ..widgets.config_list import ConfigListTab
 from ..widgets.games_form import NumberEdit, Problems
+from .draft_form import DraftFormDialog
 from .fields import FieldGrid
 
 
@@ -85,15 +81,12 @@ def task_words(draft: TaskDraft) -> str:
     return text
 
 
-class TaskEditorDialog(QDialog):
-    saved = Signal(object)  # TaskView
-
+class TaskEditorDialog(DraftFormDialog):
     def __init__(self, ctx: AppContext, task: TaskView | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("taskEditorDialog")
         self.ctx = ctx
         self.task = task
-        self.touched = False
         self.setWindowTitle(self.tr("New task") if task is None else self.tr("Edit task — {name}").format(
             name=task.name))
         self.setMinimumWidth(680)
@@ -132,20 +125,7 @@ class TaskEditorDialog(QDialog):
         row.addStretch(1)
         grid.add_field(self.tr("Runs"), window)
         grid.add_field("", self.active)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.addButton(self.tr("Create task") if task is None else self.tr("Save"),
-                                         QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setObjectName("taskSave")
-        self.ok.setDefault(True)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(12)
-        layout.addLayout(grid)
-        layout.addWidget(self.words)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.finish_form(grid, self.tr("Create task") if task is None else self.tr("Save"), "taskSave")
         self.fields = {"name": self.name, "trigger": self.trigger, "points": self.points, "times": self.times,
                        "description": self.description, "ends_on": self.ends}
         self._fill(task)
@@ -220,60 +200,16 @@ class TaskEditorDialog(QDialog):
             active=self.active.isChecked(), sort_order=self.task.sort_order if self.task is not None else 0)
         return draft, problems
 
-    def problem(self) -> tuple[str, str] | None:
-        draft, problems = self.draft()
-        if problems:
-            field = next(iter(problems))
-            return field, problems[field]
-        try:
-            draft.validate()
-        except ValidationError as exc:
-            return exc.field, error_text(exc)
-        return None
-
-    def _edited(self, *_: object) -> None:
-        self.touched = True
-        self.refresh()
-
     def refresh(self) -> None:
         self.starts.setEnabled(self.from_on.isChecked())
         self.ends.setEnabled(self.until_on.isChecked())
-        found = self.problem()
-        draft, _ = self.draft()
-        self.words.setText(task_words(draft) if found is None or found[0] == "name" else "")
-        if found is None or not self.touched:
-            self.error.clear()
-        else:
-            self.error.setText(found[1])
-        for name, widget in self.fields.items():
-            mark_invalid(widget, found is not None and self.touched and name == found[0])
+        super().refresh()
 
-    @asyncSlot()
-    async def submit(self) -> None:
-        if not self.ok.isEnabled():
-            return
-        self.touched = True
-        found = self.problem()
-        if found is not None:
-            self.refresh()
-            widget = self.fields.get(found[0])
-            if widget is not None:
-                widget.setFocus()
-            return
-        draft, _ = self.draft()
-        self.ok.setEnabled(False)
-        try:
-            view = await ops.save_task(self.ctx, draft, self.task.id if self.task is not None else None)
-        except Exception as exc:  # the core's refusal under the form; never swallowed
-            if shiboken6.isValid(self):
-                self.ok.setEnabled(True)
-                self.error.setText(error_text(exc))
-            return
-        if not shiboken6.isValid(self):
-            return
-        self.ok.setEnabled(True)
-        self.saved.emit(view)
-        self.accept()
+    def describe(self, draft: TaskDraft) -> str:
+        return task_words(draft)
+
+    async def save(self, draft: TaskDraft) -> TaskView:
+        return await ops.save_task(self.ctx, draft, self.task.id if self.task is not None else None)
 
 
 class TasksTab(ConfigListTab):
