@@ -21,7 +21,8 @@ business conflict with its own path (``Projector`` calls these checks):
   it; a ``sync_referral_code`` case tells which code the member now has;
 - a receipt awarded at two tills of one store (store, receipt number): the
   second purchase is kept with its number marked (``R123#a1b2``), its points
-  reversed, case ``sync_receipt_twice``; a refund number used twice is
+  reversed, case ``sync_receipt_twice``; a later refund of that purchase is
+  reversed too (its points were taken back already); a refund number used twice is
   marked and a case opened, the points left as the refund moved them;
 - a ledger entry's once-only key (``idem_key``: an import row, a review's
   take-back) used at two places: kept with the key marked, its points
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, tuple_
 
-from ..models import PointEntry, Purchase, Referral, ReferralCode, Refund, TaskClaim
+from ..models import PointEntry, Purchase, Referral, ReferralCode, Refund, ReviewCase, ReviewSubject, TaskClaim
 from ..vouchers import new_code
 from . import codec
 
@@ -97,6 +98,13 @@ class OnceOnly:
         if refunds:
             self.refund_nos |= set(conn.execute(select(Refund.store_id, Refund.refund_no)
                                                 .where(tuple_(Refund.store_id, Refund.refund_no).in_(refunds))))
+        refunded = sorted({r["purchase_id"].hex for r in by_table.get("refunds", [])})
+        if refunded:  # refunds of a purchase whose receipt was awarded twice (its award reversed already)
+            for ref_id, case_id in conn.execute(
+                    select(ReviewSubject.ref_id, ReviewCase.id).join(ReviewCase, ReviewCase.id == ReviewSubject.case_id)
+                    .where(ReviewCase.kind == "sync_receipt_twice", ReviewSubject.ref_kind == "purchase",
+                           ReviewSubject.ref_id.in_(refunded))):
+                self.reverse_purchase[uuid.UUID(ref_id)] = ("", case_id)
         idem = sorted({r["idem_key"] for r in by_table.get("point_entries", []) if r.get("idem_key")})
         if idem:
             self.idem_keys |= set(conn.scalars(select(PointEntry.idem_key).where(PointEntry.idem_key.in_(idem))))
@@ -111,9 +119,12 @@ class OnceOnly:
 
         The award of a receipt awarded twice is reversed at the event's end too.
         """
-        if row.get("purchase_id") in self.reverse_purchase and row["kind"] == "earn" and row["points"] > 0:
-            reason, case = self.reverse_purchase[row["purchase_id"]]
-            self.reverse_after.append((row, reason, case))
+        twice = self.reverse_purchase.get(row.get("purchase_id"))  # type: ignore[arg-type]
+        if twice is not None and row["kind"] == "earn" and row["points"] > 0:
+            self.reverse_after.append((row, twice[0], twice[1]))
+        elif twice is not None and row["kind"] == "refund_reversal":
+            # The purchase's award was reversed already: its refund must not take the points a second time.
+            self.reverse_after.append((row, "a refund of a receipt whose second award was reversed", twice[1]))
         key = row.get("idem_key")
         if not key:
             return
