@@ -219,3 +219,25 @@ def test_a_refund_number_used_at_two_tills_is_kept_marked_with_a_case(chain, tmp
     assert numbers[0] == "F-1" and numbers[1].startswith("F-1#")
     assert balance(chain.db, member_id) == 2 * balance(till1.db, member_id)  # both refunds moved their points
     _settle(chain, till1, till2)
+
+
+def test_a_referral_code_another_member_holds_at_head_office_gets_a_fresh_code(chain, tmp_path, monkeypatch):  # noqa: F811
+    first, second, friend = chain_member(chain, "甲"), chain_member(chain, "乙"), chain_member(chain, "朋友")
+    _task(chain, "challenge", "referral", 100, times=5)
+    north = new_store(chain, "S02", tmp_path)
+    taken = referrals.referral_code(chain.db, chain.admin, first).replace("-", "")
+    monkeypatch.setattr(referrals, "new_code", lambda _body: taken)  # the store draws the same random code
+    store_code = referrals.referral_code(north.db, north.cashier, second)
+    monkeypatch.undo()
+    assert store_code.replace("-", "") == taken
+    referrals.register_referral(north.db, north.cashier, friend, store_code)
+    purchases.award_for_purchase(north.db, north.cashier, member_id=friend, receipt_no="REF-7", amount_fen=1_000)
+    report = sync(north, chain)
+    assert [c.split(":")[0] for c in report.conflicts] == ["sync_referral_code"]
+    with chain.db.read() as session:
+        fresh = session.scalar(select(ReferralCode.code).where(ReferralCode.member_id == second))
+        assert fresh is not None and fresh != taken
+        assert session.scalar(select(ReferralCode.member_id).where(ReferralCode.code == taken)) == first
+        assert session.scalar(select(Referral.code).where(Referral.friend_id == friend)) == fresh
+    assert (balance(chain.db, first), balance(chain.db, second)) == (0, 100)  # the store's referrer is paid
+    _settle(chain, north)
