@@ -3258,38 +3258,6 @@ What did you check?</source>
         <source>Prize code</source>
         <translation>奖品券码</translation>
     </message>
-    <message>
-        <source>Valid until {day}</source>
-        <translation>有效期至 {day}</translation>
-    </message>
-    <message>
-        <source>Print slip…</source>
-        <translation>打印凭条…</translation>
-    </message>
-    <message>
-        <source>Save as PDF…</source>
-        <translation>保存为 PDF…</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <source>Save the slip as PDF</source>
-        <translation>将凭条保存为 PDF</translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>PDF 文件 (*.pdf)</translation>
-    </message>
-    <message>
-        <source>The PDF could not be saved: {reason}</source>
-        <translation>PDF 未能保存：{reason}</translation>
-    </message>
-    <message>
-        <source>Saved the slip to {path}</source>
-        <translation>凭条已保存到 {path}</translation>
-    </message>
 </context>
 <context>
     <name>PrizesToHandOver</name>
@@ -5185,6 +5153,17 @@ What did you check?</source>
         <translation>券码</translation>
     </message>
     <message>
+        <source>{points} points paid, balance {balance}</source>
+        <translation>已付 {points} 积分，积分余额 {balance}</translation>
+    </message>
+    <message>
+        <source>{cash} to pay at the till</source>
+        <translation>需在收银台付 {cash}</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherSlipDialog</name>
+    <message>
         <source>Valid until {day}</source>
         <translation>有效期至 {day}</translation>
     </message>
@@ -5199,14 +5178,6 @@ What did you check?</source>
     <message>
         <source>Done</source>
         <translation>完成</translation>
-    </message>
-    <message>
-        <source>{points} points paid, balance {balance}</source>
-        <translation>已付 {points} 积分，积分余额 {balance}</translation>
-    </message>
-    <message>
-        <source>{cash} to pay at the till</source>
-        <translation>需在收银台付 {cash}</translation>
     </message>
     <message>
         <source>Save the slip as PDF</source>
