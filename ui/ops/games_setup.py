@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pointsmall import catalog, risk, signin, tasks, tiers, wheel_setup
 from pointsmall.catalog import ItemView
@@ -21,6 +22,8 @@ from pointsmall.tiers import TierView
 from pointsmall.wheel_setup import WheelDraft, WheelView
 
 from ..context import AppContext
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,19 @@ def _signin_settings(db: Database) -> SigninSettings:
         return SigninSettings(signin.load_signin_rules(session), tiers.list_tiers(session))
 
 
+async def _change(ctx: AppContext, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a games-rules service as the signed-in staff member on the write thread, then announce the change."""
+    result = await ctx.worker.write(service, ctx.actor, *args, **kwargs)
+    ctx.changes.games_changed.emit()
+    return result
+
+
 async def load_signin(ctx: AppContext) -> SigninSettings:
     return await ctx.worker.read(_signin_settings)
 
 
 async def update_signin_rules(ctx: AppContext, **changes: Any) -> SigninRules:
-    rules = await ctx.worker.write(signin.update_signin_rules, ctx.actor, **changes)
-    ctx.changes.games_changed.emit()
-    return rules
+    return await _change(ctx, signin.update_signin_rules, **changes)
 
 
 def _wheel_listing(db: Database, actor: Actor) -> WheelListing:
@@ -68,15 +76,11 @@ async def load_wheels(ctx: AppContext) -> WheelListing:
 
 async def save_wheel(ctx: AppContext, draft: WheelDraft, wheel_id: uuid.UUID | None = None) -> WheelView:
     """Publish a new wheel, or a new version of ``wheel_id``."""
-    view = await ctx.worker.write(wheel_setup.save_wheel, ctx.actor, draft, wheel_id=wheel_id)
-    ctx.changes.games_changed.emit()
-    return view
+    return await _change(ctx, wheel_setup.save_wheel, draft, wheel_id=wheel_id)
 
 
 async def set_wheel_active(ctx: AppContext, wheel_id: uuid.UUID, active: bool) -> WheelView:
-    view = await ctx.worker.write(wheel_setup.set_wheel_active, ctx.actor, wheel_id, active)
-    ctx.changes.games_changed.emit()
-    return view
+    return await _change(ctx, wheel_setup.set_wheel_active, wheel_id, active)
 
 
 async def load_tasks(ctx: AppContext) -> list[TaskView]:
@@ -86,17 +90,12 @@ async def load_tasks(ctx: AppContext) -> list[TaskView]:
 async def save_task(ctx: AppContext, draft: TaskDraft, task_id: uuid.UUID | None = None) -> TaskView:
     """Create a task, or change ``task_id`` (rewards already paid stand)."""
     if task_id is None:
-        view = await ctx.worker.write(tasks.create_task, ctx.actor, draft)
-    else:
-        view = await ctx.worker.write(tasks.update_task, ctx.actor, task_id, draft)
-    ctx.changes.games_changed.emit()
-    return view
+        return await _change(ctx, tasks.create_task, draft)
+    return await _change(ctx, tasks.update_task, task_id, draft)
 
 
 async def set_task_active(ctx: AppContext, task_id: uuid.UUID, active: bool) -> TaskView:
-    view = await ctx.worker.write(tasks.set_task_active, ctx.actor, task_id, active)
-    ctx.changes.games_changed.emit()
-    return view
+    return await _change(ctx, tasks.set_task_active, task_id, active)
 
 
 async def load_risk_rules(ctx: AppContext) -> list[RiskRuleView]:
@@ -106,14 +105,9 @@ async def load_risk_rules(ctx: AppContext) -> list[RiskRuleView]:
 async def save_risk_rule(ctx: AppContext, draft: RiskRuleDraft, rule_id: uuid.UUID | None = None) -> RiskRuleView:
     """Create an abuse rule, or change ``rule_id`` (cases it opened keep what they were opened with)."""
     if rule_id is None:
-        view = await ctx.worker.write(risk.create_rule, ctx.actor, draft)
-    else:
-        view = await ctx.worker.write(risk.update_rule, ctx.actor, rule_id, draft)
-    ctx.changes.games_changed.emit()
-    return view
+        return await _change(ctx, risk.create_rule, draft)
+    return await _change(ctx, risk.update_rule, rule_id, draft)
 
 
 async def set_risk_rule_active(ctx: AppContext, rule_id: uuid.UUID, active: bool) -> RiskRuleView:
-    view = await ctx.worker.write(risk.set_rule_active, ctx.actor, rule_id, active)
-    ctx.changes.games_changed.emit()
-    return view
+    return await _change(ctx, risk.set_rule_active, rule_id, active)
