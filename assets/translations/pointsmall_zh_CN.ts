@@ -5564,7 +5564,7 @@ What did you check?</source>
     </message>
     <message>
         <source>Open</source>
-        <translation>开放时间</translation>
+        <translation>开放中</translation>
     </message>
     <message>
         <source>Spins</source>
@@ -5585,10 +5585,6 @@ What did you check?</source>
     <message>
         <source>New wheel</source>
         <translation>新建大转盘</translation>
-    </message>
-    <message>
-        <source>Edit…</source>
-        <translation>编辑…</translation>
     </message>
     <message>
         <source>Pause</source>

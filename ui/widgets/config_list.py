@@ -1,4 +1,4 @@
-"""A games setup tab that lists configured things (tasks, abuse rules) with New, Edit and Switch off/on.
+"""A games setup tab that lists configured things (wheels, tasks, abuse rules) with New, Edit and Switch off/on.
 
 Subclasses say how to load the list, what each row shows, how to open the
 editor and how to switch one on or off; the tab loads when first shown
@@ -11,13 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTableWidgetItem, QVBoxLayout
 from qasync import asyncSlot
 
 from ..context import AppContext
 from ..messages import error_text
 from ..pages.settings.common import SettingsTab, error_label, hint, styled
+from .row_table import row_table
 
 GREY = QColor("#94A3B8")
 
@@ -25,20 +25,15 @@ GREY = QColor("#94A3B8")
 class ConfigListTab(SettingsTab):
     """Rows of things with an ``id`` and an ``active`` flag."""
 
+    right_aligned: tuple[int, ...] = ()  # columns of numbers
+    fit_rows = True  # a row grows to its text (a rule in plain words may take two lines)
+
     def __init__(self, ctx: AppContext, name: str, columns: int, *, stretch: int = 0) -> None:
         """Subclasses then name the columns, the New button and what an empty list says."""
         super().__init__(ctx, name)
         ctx.changes.games_changed.connect(self._settings_changed)
         self.things: list[Any] = []
-        self.table = QTableWidget(0, columns, objectName=name + "Table")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(columns, name + "Table", stretch=stretch)
         self.new_button = QPushButton(objectName=name + "New")
         styled(self.new_button, primary=True)
         self.edit_button = QPushButton(self.tr("Edit…"), objectName=name + "Edit")
@@ -69,6 +64,13 @@ class ConfigListTab(SettingsTab):
     def cells(self, thing: Any) -> list[str]:
         raise NotImplementedError
 
+    def dimmed(self, thing: Any) -> bool:
+        """Whether the row is greyed out: the thing is switched off."""
+        return not thing.active
+
+    def toggle_text(self, thing: Any | None) -> str:
+        return self.tr("Switch on") if thing is not None and not thing.active else self.tr("Switch off")
+
     def open_editor(self, thing: Any | None) -> Any:
         raise NotImplementedError
 
@@ -87,7 +89,9 @@ class ConfigListTab(SettingsTab):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 item.setData(Qt.ItemDataRole.UserRole, str(thing.id))
-                if not thing.active:
+                if column in self.right_aligned:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if self.dimmed(thing):
                     item.setForeground(QBrush(GREY))
                 self.table.setItem(row, column, item)
         if chosen is not None:
@@ -95,7 +99,8 @@ class ConfigListTab(SettingsTab):
             if chosen.id in ids:
                 self.table.selectRow(ids.index(chosen.id))
         self.table.blockSignals(False)
-        self.table.resizeRowsToContents()  # a rule in plain words may take two lines
+        if self.fit_rows:
+            self.table.resizeRowsToContents()
         self.empty.setVisible(not data)
         self._selection_changed()
 
@@ -110,8 +115,7 @@ class ConfigListTab(SettingsTab):
         thing = self.selected()
         self.edit_button.setEnabled(thing is not None)
         self.toggle_button.setEnabled(thing is not None)
-        self.toggle_button.setText(self.tr("Switch on") if thing is not None and not thing.active
-                                   else self.tr("Switch off"))
+        self.toggle_button.setText(self.toggle_text(thing))
         self.error.clear()
 
     @asyncSlot()
