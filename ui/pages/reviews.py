@@ -27,6 +27,7 @@ from ..context import AppContext
 from ..messages import error_text
 from ..models.ledger_table import kind_text as entry_kind_text
 from ..ops import reviews as ops
+from ..widgets.row_table import row_table
 from .settings.common import card, error_label, heading, hint, styled
 
 POLL_MS = 60_000  # other tills open cases too: the count is read again every minute
@@ -124,17 +125,9 @@ class ReviewsPage(QWidget):
         self.kind.addItem(self.tr("All kinds"), None)
         for known in ("earning_velocity", "negative_balance"):
             self.kind.addItem(kind_text(known), known)
-        self.table = QTableWidget(0, 6, objectName="reviewsTable")
+        self.table = row_table(6, "reviewsTable", stretch=3)
         self.table.setHorizontalHeaderLabels([self.tr("Opened"), self.tr("Kind"), self.tr("Member"),
                                               self.tr("Reason"), self.tr("Points"), self.tr("Status")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.empty = hint("", "reviewsEmpty")
         self.notice = QLabel(objectName="reviewsNotice")
         self.notice.setWordWrap(True)

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDateEdit, QDoubleSpinBox, QHBoxLayout,
-                               QHeaderView, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDoubleSpinBox, QHBoxLayout, QLineEdit, QPushButton,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 from qasync import asyncSlot
 
 from pointsmall.campaigns import CampaignView
@@ -23,6 +22,7 @@ from pointsmall.tiers import TierView
 from ... import i18n
 from ...context import AppContext
 from ...ops import settings as ops
+from ...widgets.row_table import row_table
 from . import formats
 from .common import SettingsTab, card, clear_error, error_label, form_layout, heading, hint, show_error, styled
 
@@ -36,17 +36,9 @@ class CampaignsTab(SettingsTab):
         self.tiers: list[TierView] = []
         self.editing: CampaignView | None = None
         self.can_edit = ctx.can(Permission.CAMPAIGN_CONFIGURE)
-        self.table = QTableWidget(0, 5, objectName="campaignTable")
+        self.table = row_table(5, "campaignTable")
         self.table.setHorizontalHeaderLabels([self.tr("Campaign"), self.tr("Dates"), self.tr("Points"),
                                               self.tr("Tiers"), self.tr("Status")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tier_boxes: dict[str, QCheckBox] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
