@@ -20,6 +20,8 @@ from ui.changes import Changes
 from ui.context import AppContext
 from ui.worker import Worker
 
+from .page_support import delete_opened_pages
+
 
 @pytest.fixture
 def event_loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
@@ -28,6 +30,13 @@ def event_loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-
     yield loop
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def close_pages(event_loop) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Delete the pages a test opened with ``show_page`` while the event loop still exists."""
+    yield
+    delete_opened_pages()
 
 
 @pytest.fixture(params=["en"])

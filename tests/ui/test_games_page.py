@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import update
@@ -24,7 +23,9 @@ from ui.pages.games import GamesPage
 from ui.printing import slip as slips
 
 from .mall_data import member, system_actor
+from .page_support import show_page
 
+pytestmark = pytest.mark.usefixtures("close_pages")
 WAIT = 8000
 CODE = re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")
 ZONE = "Asia/Shanghai"
@@ -41,30 +42,10 @@ def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(signin, "utc_now", lambda: local(TODAY))
 
 
-_opened: list[GamesPage] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_pages(event_loop):  # type: ignore[no-untyped-def]
-    """Delete the pages (and their customer screens) while the event loop still exists."""
-    yield
-    while _opened:
-        page = _opened.pop()
-        if shiboken6.isValid(page):
-            if page.customer is not None:
-                page.customer.close()
-            page.close()
-            shiboken6.delete(page)
-
-
 def open_page(qtbot, ctx: AppContext) -> GamesPage:  # type: ignore[no-untyped-def]
     page = GamesPage(ctx)
-    qtbot.addWidget(page)
-    _opened.append(page)
     page.wheel.duration_ms = 400
-    page.resize(1216, 720)
-    page.show()
-    qtbot.waitExposed(page)
+    show_page(qtbot, page, 1216, 720)
     page.activateWindow()
     return page
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import shiboken6
 from sqlalchemy import func, select
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
@@ -28,7 +27,9 @@ from ui.printing import slip as slips
 
 from .ime import commit_text
 from .mall_data import Shelf, bulk_items, member, shelf, system_actor
+from .page_support import show_page
 
+pytestmark = pytest.mark.usefixtures("close_pages")
 WAIT = 8000
 CODE = re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")
 
@@ -49,29 +50,10 @@ def shop(ui_db: Database) -> Shelf:
     return shelf(ui_db)
 
 
-_opened: list[MallPage] = []
-
-
 def open_page(qtbot, ctx: AppContext) -> MallPage:  # type: ignore[no-untyped-def]
-    page = MallPage(ctx)
-    qtbot.addWidget(page)
-    _opened.append(page)
-    page.resize(1130, 770)
-    page.show()
-    qtbot.waitExposed(page)
+    page = show_page(qtbot, MallPage(ctx), 1130, 770)
     qtbot.waitUntil(lambda: page.loaded, timeout=WAIT)
     return page
-
-
-@pytest.fixture(autouse=True)
-def _close_pages(event_loop):  # type: ignore[no-untyped-def]
-    """Delete the pages while the event loop still exists: a refresh they scheduled dies with them."""
-    yield
-    while _opened:
-        page = _opened.pop()
-        if shiboken6.isValid(page):
-            page.close()
-            shiboken6.delete(page)
 
 
 def serve(qtbot, page: MallPage, who: MemberView) -> None:  # type: ignore[no-untyped-def]

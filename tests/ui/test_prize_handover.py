@@ -12,9 +12,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pointsmall import handover, vouchers, wheel, wheel_setup
 from pointsmall.wheel_setup import SegmentDraft, WheelDraft
@@ -25,23 +24,11 @@ from ui.pages.mall import MallPage
 from ui.printing import slip as slips
 
 from .mall_data import member, system_actor
+from .page_support import show_page
 
+pytestmark = pytest.mark.usefixtures("close_pages")
 WAIT = 8000
 COUPON_DRAW = 70  # thanks [0, 50), the ¥5 coupon [50, 80), 10 points [80, 90), 20 points [90, 100)
-
-_opened: list[QWidget] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_pages(event_loop):  # type: ignore[no-untyped-def]
-    """Delete the pages while the event loop still exists: a read they started dies with them."""
-    yield
-    while _opened:
-        page = _opened.pop()
-        if shiboken6.isValid(page):
-            page.close()
-            shiboken6.delete(page)
-
 
 @pytest.fixture
 def coupon_draws(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,12 +58,7 @@ def won_prize(db, who) -> str:  # type: ignore[no-untyped-def]
 
 
 def open_mall(qtbot, ctx: AppContext) -> MallPage:  # type: ignore[no-untyped-def]
-    page = MallPage(ctx)
-    qtbot.addWidget(page)
-    _opened.append(page)
-    page.resize(1130, 770)
-    page.show()
-    qtbot.waitExposed(page)
+    page = show_page(qtbot, MallPage(ctx), 1130, 770)
     qtbot.waitUntil(lambda: page.loaded, timeout=WAIT)
     page.tabs.setCurrentWidget(page.write_off)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.write_off.code, timeout=WAIT)
@@ -92,13 +74,8 @@ def scan(qtbot, page: MallPage, code: str) -> None:  # type: ignore[no-untyped-d
 
 def open_games(qtbot, ctx: AppContext) -> GamesPage:  # type: ignore[no-untyped-def]
     page = GamesPage(ctx)
-    qtbot.addWidget(page)
-    _opened.append(page)
     page.wheel.duration_ms = 300
-    page.resize(1216, 760)
-    page.show()
-    qtbot.waitExposed(page)
-    return page
+    return show_page(qtbot, page, 1216, 760)
 
 
 def serve(qtbot, page: GamesPage, who, *, wheel_open: bool = True) -> None:  # type: ignore[no-untyped-def]
