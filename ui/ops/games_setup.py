@@ -7,8 +7,8 @@ counter's games, reload. The core checks ``GAMES_CONFIGURE`` on every write.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pointsmall import catalog, risk, signin, tasks, tiers, wheel_setup
