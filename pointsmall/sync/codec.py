@@ -60,27 +60,43 @@ _day = lru_cache(maxsize=4096)(date.fromisoformat)
 
 
 def _decoder(column_type: object):  # type: ignore[no-untyped-def]
+    """How a column's wire value becomes the chain's Python value; None for columns taken as they come."""
     if isinstance(column_type, Uuid):
-        return lambda v: None if v is None else _uuid(v)
+        return _uuid
     if isinstance(column_type, UTCDateTime):
-        return lambda v: None if v is None else _instant(v)
+        return _instant
     if isinstance(column_type, Date):
-        return lambda v: None if v is None else _day(v)
+        return _day
     if isinstance(column_type, Boolean):
-        return lambda v: None if v is None else bool(v)
-    return lambda v: v
+        return bool
+    return None
 
 
-_DECODERS: dict[str, dict[str, Any]] = {}
+# Per table: its column names, and the (column, parser) pairs of the columns that need parsing.
+_DECODERS: dict[str, tuple[frozenset[str], tuple[tuple[str, Any], ...]]] = {}
+
+
+def _decoders(table_name: str) -> tuple[frozenset[str], tuple[tuple[str, Any], ...]]:
+    found = _DECODERS.get(table_name)
+    if found is None:
+        columns = table(table_name).columns
+        typed = tuple((c.name, parse) for c in columns if (parse := _decoder(c.type)) is not None)
+        found = _DECODERS[table_name] = (frozenset(c.name for c in columns), typed)
+    return found
 
 
 def decode_row(table_name: str, row: dict[str, Any]) -> dict[str, Any]:
-    """The Python values of a row as the chain's tables take them; unknown columns are refused."""
-    decoders = _DECODERS.get(table_name)
-    if decoders is None:
-        decoders = {c.name: _decoder(c.type) for c in table(table_name).columns}
-        _DECODERS[table_name] = decoders
-    unknown = set(row) - set(decoders)
-    if unknown:
-        raise ValueError(f"{table_name} has no column(s) {sorted(unknown)}")
-    return {key: decoders[key](value) for key, value in row.items()}
+    """The Python values of a row as the chain's tables take them; unknown columns are refused.
+
+    Only the UUID, instant, day and boolean columns are parsed; numbers and
+    text arrive as JSON gives them.
+    """
+    names, typed = _decoders(table_name)
+    if not row.keys() <= names:
+        raise ValueError(f"{table_name} has no column(s) {sorted(set(row) - names)}")
+    out = dict(row)
+    for name, parse in typed:
+        value = out.get(name)
+        if value is not None:
+            out[name] = parse(value)
+    return out
