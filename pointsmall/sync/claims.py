@@ -34,7 +34,7 @@ import uuid
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from ..models import PointEntry, Purchase, Referral, ReferralCode, Refund, ReviewCase, ReviewSubject, TaskClaim
 from ..vouchers import new_code
@@ -67,11 +67,14 @@ class OnceOnly:
         conn = self.p.conn
         claims = by_table.get("task_claims", [])
         if claims:
-            keys = sorted({(c["task_id"], c["member_id"], c["period"]) for c in claims})
-            key = tuple_(TaskClaim.task_id, TaskClaim.member_id, TaskClaim.period)
+            keys = {(c["task_id"], c["member_id"], c["period"]) for c in claims}
+            # Plain IN lists (a row-value IN list is not matched to the unique index), filtered here.
             for t, m, period, slot in conn.execute(select(TaskClaim.task_id, TaskClaim.member_id, TaskClaim.period,
-                                                          TaskClaim.slot).where(key.in_(keys))):
-                self.slots[(t, m, period)].add(slot)
+                                                          TaskClaim.slot)
+                                                   .where(TaskClaim.member_id.in_(sorted({k[1] for k in keys})),
+                                                          TaskClaim.task_id.in_(sorted({k[0] for k in keys})))):
+                if (t, m, period) in keys:
+                    self.slots[(t, m, period)].add(slot)
         friends = sorted({c["referral_friend_id"] for c in claims if c["referral_friend_id"]}
                          | {r["friend_id"] for r in by_table.get("referrals", [])})
         if friends:
@@ -90,14 +93,17 @@ class OnceOnly:
 
     def _preload_numbers(self, by_table: dict[str, list[dict[str, Any]]]) -> None:
         conn = self.p.conn
-        receipts = sorted({(r["store_id"], r["receipt_no"]) for r in by_table.get("purchases", [])})
-        if receipts:
-            self.receipts |= set(conn.execute(select(Purchase.store_id, Purchase.receipt_no)
-                                              .where(tuple_(Purchase.store_id, Purchase.receipt_no).in_(receipts))))
-        refunds = sorted({(r["store_id"], r["refund_no"]) for r in by_table.get("refunds", [])})
-        if refunds:
-            self.refund_nos |= set(conn.execute(select(Refund.store_id, Refund.refund_no)
-                                                .where(tuple_(Refund.store_id, Refund.refund_no).in_(refunds))))
+        # Per store, the numbers as a plain IN list: the unique (store, number) index answers it (a row-value
+        # IN list of 2,000 pairs was a scan: 2 ms an event on the push benchmark).
+        for model, table, column, found in ((Purchase, "purchases", "receipt_no", self.receipts),
+                                            (Refund, "refunds", "refund_no", self.refund_nos)):
+            wanted: dict[str, set[str]] = defaultdict(set)
+            for r in by_table.get(table, []):
+                wanted[r["store_id"]].add(r[column])
+            number = getattr(model, column)
+            for store_id, numbers in wanted.items():
+                found |= {(store_id, n) for n in conn.scalars(select(number).where(
+                    model.store_id == store_id, number.in_(sorted(numbers))))}
         refunded = sorted({r["purchase_id"].hex for r in by_table.get("refunds", [])})
         if refunded:  # refunds of a purchase whose receipt was awarded twice (its award reversed already)
             for ref_id, case_id in conn.execute(
