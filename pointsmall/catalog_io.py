@@ -131,11 +131,25 @@ def _decode(data: bytes) -> str:
     raise ValidationError("The file is neither UTF-8 nor GBK/GB18030 text.", field="file")
 
 
+# A spreadsheet takes a cell starting with one of these for a formula (CSV injection): text
+# exported from the catalog is written so it stays text (see ``export_catalog``).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = frozenset(("sku", "name", "category", "description"))
+
+
+def _unguard(cell: str) -> str:
+    """A CSV cell as typed: the apostrophe the export put before a formula-like text is dropped."""
+    if cell[:1] == "'" and cell[1:2] and cell[1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
 def _csv_rows(data: bytes) -> list[list[str]]:
     text = _decode(data)
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [[_unguard(c.strip()) for c in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -332,6 +346,8 @@ def import_catalog(db: Database, actor: Actor, file_name: str, data: bytes, *, d
     now = utc_now()
     try:
         with db.write() as session:
+            from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+            refuse_on_replica(session, "catalog")  # head office's data: a replica's edit would be overwritten
             planned = _plan(session, keys, body)
             report = ImportReport(tuple(p.report for p in planned), applied=True)
             if report.errors:
@@ -376,18 +392,33 @@ def export_catalog(db: Database, actor: Actor, file_name: str) -> bytes:
         raise ValidationError("Export to a .csv or .xlsx file.", field="file")
     with db.read() as session:
         rows = _export_rows(session)
+    header, body = rows[0], rows[1:]
+    text_at = [i for i, name in enumerate(header) if name in TEXT_COLUMNS]
     if suffix == ".csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
-        for row in rows:
-            writer.writerow(["" if v is None else int(v) if isinstance(v, bool) else v for v in row])
+        writer.writerow(header)
+        for row in body:
+            cells = ["" if v is None else int(v) if isinstance(v, bool) else v for v in row]
+            for i in text_at:  # an item named "=HYPERLINK(…)" must not become a formula in Excel
+                if isinstance(cells[i], str) and cells[i].startswith(FORMULA_START):
+                    cells[i] = "'" + cells[i]
+            writer.writerow(cells)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("catalog")
-    for row in rows:
-        sheet.append(row)
+    sheet.append(header)
+    for row in body:
+        cells: list[Any] = list(row)
+        for i in text_at:  # openpyxl writes a string starting with "=" as a formula unless told it is text
+            if isinstance(cells[i], str) and cells[i]:
+                cell = WriteOnlyCell(sheet, value=cells[i])
+                cell.data_type = "s"
+                cells[i] = cell
+        sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

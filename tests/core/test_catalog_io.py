@@ -134,6 +134,21 @@ def test_export_and_import_round_trip_unchanged_in_both_formats(mall):
     assert header[:3] == ["sku", "name", "category"] and header[-1] == "stock"
 
 
+def test_export_keeps_formula_like_text_as_text_and_imports_it_back_unchanged(mall):
+    """An item named "=HYPERLINK(...)" must not run as a formula when the export is opened in Excel."""
+    evil = new_item(mall, name="=HYPERLINK(\"http://x\",\"点我\")", description="@SUM(1+1)")
+    csv_data = catalog_io.export_catalog(mall.db, mall.operator, "c.csv")
+    assert b"'=HYPERLINK" in csv_data and b"'@SUM" in csv_data
+    sheet = load_workbook(io.BytesIO(catalog_io.export_catalog(mall.db, mall.operator, "c.xlsx"))).active
+    rows = list(sheet.iter_rows(min_row=2))
+    name_cell = next(r[1] for r in rows if r[0].value == evil.sku)
+    assert name_cell.data_type == "s" and name_cell.value == evil.name
+    for name in ("c.csv", "c.xlsx"):
+        data = catalog_io.export_catalog(mall.db, mall.operator, name)
+        report = catalog_io.import_catalog(mall.db, mall.operator, name, data, dry_run=True)
+        assert {r.action for r in report.rows} == {"unchanged"}, report.errors
+
+
 def test_rows_in_error_are_reported_and_a_real_run_imports_nothing(mall):
     good, known = new_sku(), new_item(mall).sku
     lines = [ZH_HEADER,
