@@ -7,6 +7,7 @@ and builds the main window once someone has logged in.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from importlib import resources
 
@@ -137,6 +138,11 @@ def run(url: str | None, language: str | None = None, *, mode: str | None = None
         keeper = MainWindowKeeper(db, worker, actor, language, runner)
         keepers.append(keeper)
         keeper.show()
+        # What start-up built (modules, mappers, widgets) lives as long as the app: out of the
+        # collector's way, so a full collection at the till (45-76 ms measured mid-award) scans
+        # only what the shift creates.
+        gc.collect()
+        gc.freeze()
 
     def open_login() -> None:
         with db.read() as session:
