@@ -1650,6 +1650,38 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>需要连接总部才能修改会员等级：本收银台使用的是门店的离线副本。请联系总部，或在连接总部的收银台上操作。</translation>
     </message>
     <message>
+        <source>Editing the catalog needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing campaigns needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the points rules needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the tiers needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Setting up wheels, sign-in rules and tasks needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the abuse rules needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Adding or changing staff accounts and passwords needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deciding a review case needs the connection to head office: this till works on the store&apos;s offline copy, and the case would come back open with the next sync. Decide it at a till connected to head office.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Already done; this task pays {times} time(s) in all.</source>
         <translation>已完成；此任务共可奖励 {times} 次。</translation>
     </message>
@@ -3506,6 +3538,46 @@ What did you check?</source>
     <message>
         <source>Balance below zero</source>
         <translation>余额为负</translation>
+    </message>
+    <message>
+        <source>Points spent twice offline</source>
+        <translation>离线时积分被重复使用</translation>
+    </message>
+    <message>
+        <source>Phone registered at two stores</source>
+        <translation>同一手机号在两家门店注册</translation>
+    </message>
+    <message>
+        <source>Sold offline beyond stock</source>
+        <translation>离线兑换超出库存</translation>
+    </message>
+    <message>
+        <source>Signed in twice in a day</source>
+        <translation>同一天签到两次</translation>
+    </message>
+    <message>
+        <source>Task rewarded twice</source>
+        <translation>任务奖励重复发放</translation>
+    </message>
+    <message>
+        <source>Referral rewarded twice</source>
+        <translation>邀请奖励重复发放</translation>
+    </message>
+    <message>
+        <source>Referral code made twice</source>
+        <translation>邀请码重复生成</translation>
+    </message>
+    <message>
+        <source>Receipt awarded twice</source>
+        <translation>同一小票重复积分</translation>
+    </message>
+    <message>
+        <source>Refund number used twice</source>
+        <translation>退货单号重复使用</translation>
+    </message>
+    <message>
+        <source>Entry recorded twice</source>
+        <translation>积分记录重复</translation>
     </message>
     <message>
         <source>Open</source>

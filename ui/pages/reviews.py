@@ -39,6 +39,17 @@ def kind_text(kind: str) -> str:
     known = {
         "earning_velocity": QCoreApplication.translate("ReviewsPage", "Earning too fast"),
         "negative_balance": QCoreApplication.translate("ReviewsPage", "Balance below zero"),
+        # Conflicts the chain found when offline stores synced (pointsmall/sync).
+        "sync_overspend": QCoreApplication.translate("ReviewsPage", "Points spent twice offline"),
+        "sync_member_merge": QCoreApplication.translate("ReviewsPage", "Phone registered at two stores"),
+        "sync_backorder": QCoreApplication.translate("ReviewsPage", "Sold offline beyond stock"),
+        "sync_signin_twice": QCoreApplication.translate("ReviewsPage", "Signed in twice in a day"),
+        "sync_task_twice": QCoreApplication.translate("ReviewsPage", "Task rewarded twice"),
+        "sync_referral_twice": QCoreApplication.translate("ReviewsPage", "Referral rewarded twice"),
+        "sync_referral_code": QCoreApplication.translate("ReviewsPage", "Referral code made twice"),
+        "sync_receipt_twice": QCoreApplication.translate("ReviewsPage", "Receipt awarded twice"),
+        "sync_refund_twice": QCoreApplication.translate("ReviewsPage", "Refund number used twice"),
+        "sync_entry_twice": QCoreApplication.translate("ReviewsPage", "Entry recorded twice"),
     }
     return known.get(kind, kind.replace("_", " ").capitalize())
 
@@ -123,7 +134,7 @@ class ReviewsPage(QWidget):
         self.status.addItem(self.tr("All"), None)
         self.kind = QComboBox(objectName="reviewsKind")
         self.kind.addItem(self.tr("All kinds"), None)
-        for known in ("earning_velocity", "negative_balance"):
+        for known in ("earning_velocity", "negative_balance"):  # others appear once a case has them
             self.kind.addItem(kind_text(known), known)
         self.table = row_table(6, "reviewsTable", stretch=3)
         self.table.setHorizontalHeaderLabels([self.tr("Opened"), self.tr("Kind"), self.tr("Member"),
