@@ -50,38 +50,41 @@ def seal(replica: Database, *, max_rows: int = SEAL_ROWS) -> int:
 
 def _seal_some(session: Any, max_rows: int) -> int:
     conn = session.connection()
-    captured = conn.execute(select(SyncCaptured.seq, SyncCaptured.txn, SyncCaptured.tbl, SyncCaptured.row_key)
-                            .order_by(SyncCaptured.seq).limit(max_rows)).all()
+    # Plain (seq, txn, table, key) tuples: tens of thousands of rows go through the loop below.
+    captured = [tuple(r) for r in conn.execute(
+        select(SyncCaptured.seq, SyncCaptured.txn, SyncCaptured.tbl, SyncCaptured.row_key)
+        .order_by(SyncCaptured.seq).limit(max_rows))]
     if not captured:
         return 0
     if len(captured) == max_rows:
         # Keep whole transactions together: leave the last, maybe cut, one for the next round.
-        last_txn = captured[-1].txn
-        whole = [r for r in captured if r.txn != last_txn]
+        last_txn = captured[-1][1]
+        whole = [r for r in captured if r[1] != last_txn]
         captured = whole or captured
     rows = _fetch(conn, captured)
     state_seq = conn.execute(select(SyncState.sealed_seq).where(SyncState.id == 1)).scalar_one()
     now = utc_now().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    outbox, pending_marks = [], []
-    group: list[Any] = []
-    for index, row in enumerate(captured):
-        group.append(row)
-        if index + 1 < len(captured) and captured[index + 1].txn == row.txn:
+    outbox: list[tuple[Any, ...]] = []
+    pending_marks: list[tuple[int, str]] = []  # (event seq, sync_pending row id)
+    group: list[tuple[str, str]] = []
+    last = len(captured) - 1
+    for index, (_, txn, tbl, key) in enumerate(captured):
+        group.append((tbl, key))
+        if index < last and captured[index + 1][1] == txn:
             continue
         state_seq += 1
-        payload = codec.canonical({"rows": [[r.tbl, rows[(r.tbl, r.row_key)]] for r in group
-                                            if (r.tbl, r.row_key) in rows]})
+        payload = codec.canonical({"rows": [[name, found] for name, row_key in group
+                                            if (found := rows.get((name, row_key))) is not None]})
         outbox.append((state_seq, new_id().hex, payload, codec.digest(payload), len(group), now))
-        pending_marks += [dict(k=r.row_key, s=state_seq) for r in group
-                          if r.tbl in ("point_entries", "stock_entries")]
+        pending_marks += [(state_seq, row_key) for name, row_key in group
+                          if name in ("point_entries", "stock_entries")]
         group = []
     # Raw, as SQLite stores these types (hex UUID, naive UTC text): tens of thousands of rows per round.
     conn.exec_driver_sql("INSERT INTO sync_outbox (seq, event_id, payload, digest, rows, created_at) "
                          "VALUES (?, ?, ?, ?, ?, ?)", outbox)
     if pending_marks:
-        conn.exec_driver_sql("UPDATE sync_pending SET event_seq = ? WHERE row_id = ?",
-                             [(m["s"], m["k"]) for m in pending_marks])
-    conn.execute(delete(SyncCaptured).where(SyncCaptured.seq <= captured[-1].seq))
+        conn.exec_driver_sql("UPDATE sync_pending SET event_seq = ? WHERE row_id = ?", pending_marks)
+    conn.execute(delete(SyncCaptured).where(SyncCaptured.seq <= captured[-1][0]))
     conn.execute(update(SyncState).where(SyncState.id == 1).values(sealed_seq=state_seq))
     return len(outbox)
 
@@ -93,8 +96,8 @@ def _fetch(conn: Any, captured: list[Any]) -> dict[tuple[str, str], dict[str, An
     text, which is the wire format ``codec.decode_row`` reads.
     """
     wanted: dict[str, list[str]] = defaultdict(list)
-    for r in captured:
-        wanted[r.tbl].append(r.row_key)
+    for _, _, tbl, row_key in captured:
+        wanted[tbl].append(row_key)
     raw = conn.connection.driver_connection
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for name, keys in wanted.items():
