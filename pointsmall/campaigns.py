@@ -78,6 +78,8 @@ def save_campaign(db: Database, actor: Actor, *, name: str, starts_on: date, end
     require(actor, Permission.CAMPAIGN_CONFIGURE)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "campaigns")  # head office's data: a replica's edit would be overwritten
         name = _validate(session, name, starts_on, ends_on, multiplier_permille, tier_codes)
         if campaign_id is None:
             c = Campaign(id=new_id(), created_at=now)

@@ -158,6 +158,8 @@ def save_item(db: Database, actor: Actor, draft: ItemDraft, item_id: uuid.UUID |
     prepared = images.prepare_image(image) if image is not None else None
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "catalog")  # head office's data: a replica's edit would be overwritten
         same_sku = session.scalars(select(CatalogItem).where(CatalogItem.sku == draft.sku)).one_or_none()
         if same_sku is not None and same_sku.id != item_id:
             raise Conflict("The item code {sku} is already used by {name}.", sku=draft.sku, name=same_sku.name)
@@ -199,6 +201,8 @@ def set_active(db: Database, actor: Actor, item_id: uuid.UUID, active: bool) -> 
     require(actor, Permission.CATALOG_MANAGE)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "catalog")  # head office's data: a replica's edit would be overwritten
         item = session.get(CatalogItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound("No such catalog item.")
@@ -223,6 +227,8 @@ def set_image(db: Database, actor: Actor, item_id: uuid.UUID, raw: bytes) -> Ite
     prepared = images.prepare_image(raw)  # raises before any write
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "catalog")  # head office's data: a replica's edit would be overwritten
         item = session.get(CatalogItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound("No such catalog item.")

@@ -349,6 +349,8 @@ def decide(db: Database, actor: Actor, case_id: uuid.UUID, decision: Status | st
         raise ValidationError("Keep the note under {n} characters.", field="note", n=MAX_NOTE)
     now = now or utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "reviews")  # head office's data: a replica's edit would be overwritten
         peek = session.get(ReviewCase, case_id)
         if peek is None:
             raise NotFound("No such review case.")

@@ -130,6 +130,8 @@ def create_rule(db: Database, actor: Actor, draft: RiskRuleDraft) -> RiskRuleVie
     draft.validate()
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "risk")  # head office's data: a replica's edit would be overwritten
         rule = RiskRule(id=new_id(), name=draft.name.strip(), metric=draft.metric,
                         window_minutes=draft.window_minutes, threshold=draft.threshold,
                         block_redeem=draft.block_redeem, active=draft.active, created_at=now, updated_at=now)
@@ -145,6 +147,8 @@ def update_rule(db: Database, actor: Actor, rule_id: uuid.UUID, draft: RiskRuleD
     draft.validate()
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "risk")  # head office's data: a replica's edit would be overwritten
         rule = session.get(RiskRule, rule_id, with_for_update=True)
         if rule is None:
             raise NotFound("No such abuse rule.")
@@ -160,6 +164,8 @@ def set_rule_active(db: Database, actor: Actor, rule_id: uuid.UUID, active: bool
     require(actor, Permission.RISK_CONFIGURE)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "risk")  # head office's data: a replica's edit would be overwritten
         rule = session.get(RiskRule, rule_id, with_for_update=True)
         if rule is None:
             raise NotFound("No such abuse rule.")

@@ -81,6 +81,8 @@ def update_rules(db: Database, actor: Actor, **changes: Any) -> Rules:
     if unknown:
         raise ValidationError("Unknown setting: {name}", field="rules", name=", ".join(sorted(unknown)))
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "rules")  # head office's data: a replica's edit would be overwritten
         before = load_rules(session)
         after = replace(before, **changes)
         after.validate()

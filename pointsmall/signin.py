@@ -111,6 +111,8 @@ def update_signin_rules(db: Database, actor: Actor, **changes: Any) -> SigninRul
     except (TypeError, ValueError):
         raise ValidationError("The reward cycle is 1 to 31 days of 0 to 10,000 points each.", field="cycle") from None
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         before = load_signin_rules(session)
         after = replace(before, **{k: getattr(proposed, k) for k in changes})
         after.validate()

@@ -249,6 +249,8 @@ def create_staff(db: Database, actor: Actor, *, username: str, display_name: str
     secret_hash = hash_secret(secret)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "staff")  # head office's data: a replica's edit would be overwritten
         taken = session.scalar(select(Staff.id).where(func.lower(Staff.username) == username.lower()))
         if taken is not None:
             raise Conflict("The user name {username} is taken.", username=username)
@@ -273,6 +275,8 @@ def update_staff(db: Database, actor: Actor, staff_id: uuid.UUID, *, role: Role 
     new_hash = hash_secret(secret) if secret is not None else None
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "staff")  # head office's data: a replica's edit would be overwritten
         staff = session.get(Staff, staff_id, with_for_update=True)
         if staff is None or staff.username == SYSTEM_USERNAME:
             raise NotFound("No such staff account.")

@@ -177,6 +177,8 @@ def create_task(db: Database, actor: Actor, draft: TaskDraft) -> TaskView:
     draft.validate()
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         task = Task(id=new_id(), created_at=now, updated_at=now)
         _apply(task, draft)
         session.add(task)
@@ -195,6 +197,8 @@ def update_task(db: Database, actor: Actor, task_id: uuid.UUID, draft: TaskDraft
     draft.validate()
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         task = session.get(Task, task_id, with_for_update=True)
         if task is None:
             raise NotFound("No such task.")
@@ -213,6 +217,8 @@ def set_task_active(db: Database, actor: Actor, task_id: uuid.UUID, active: bool
     require(actor, Permission.TASK_CONFIGURE)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         task = session.get(Task, task_id, with_for_update=True)
         if task is None:
             raise NotFound("No such task.")

@@ -281,6 +281,8 @@ def update_tier(db: Database, actor: Actor, code: str, **changes: object) -> Tie
     if unknown:
         raise ValidationError("Unknown tier field: {name}", field="tier", name=", ".join(sorted(unknown)))
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "tiers")  # head office's data: a replica's edit would be overwritten
         tier = session.scalars(select(Tier).where(Tier.code == code).with_for_update()).one_or_none()
         if tier is None:
             raise NotFound("No tier called {code}.", code=code)

@@ -217,6 +217,8 @@ def save_wheel(db: Database, actor: Actor, draft: WheelDraft, *, wheel_id: uuid.
     draft = validate_draft(draft)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         codes = {t.code for t in tiers.list_tiers(session)}
         unknown = sorted(set(draft.free_spins) - codes)
         if unknown:
@@ -264,6 +266,8 @@ def set_wheel_active(db: Database, actor: Actor, wheel_id: uuid.UUID, active: bo
     require(actor, Permission.GAMES_CONFIGURE)
     now = utc_now()
     with db.write() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+        refuse_on_replica(session, "games")  # head office's data: a replica's edit would be overwritten
         wheel = session.get(Wheel, wheel_id, with_for_update=True, populate_existing=True)
         if wheel is None:
             raise NotFound("No such wheel.")

@@ -1651,35 +1651,35 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Editing the catalog needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能编辑商品：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Changing campaigns needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能修改营销活动：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Changing the points rules needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能修改积分规则：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Changing the tiers needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能修改会员等级设置：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Setting up wheels, sign-in rules and tasks needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能设置转盘、签到规则和任务：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Changing the abuse rules needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能修改风险规则：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Adding or changing staff accounts and passwords needs the connection to head office: this till works on the store&apos;s offline copy, which head office&apos;s data would overwrite. Make the change at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能添加或修改员工账号和密码：本收银台使用的是门店的离线副本，总部的数据会覆盖这里的修改。请在连接总部的收银台上修改。</translation>
     </message>
     <message>
         <source>Deciding a review case needs the connection to head office: this till works on the store&apos;s offline copy, and the case would come back open with the next sync. Decide it at a till connected to head office.</source>
-        <translation type="unfinished"></translation>
+        <translation>需要连接总部才能处理审核案件：本收银台使用的是门店的离线副本，下次同步时案件会重新变为待处理。请在连接总部的收银台上处理。</translation>
     </message>
     <message>
         <source>Already done; this task pays {times} time(s) in all.</source>

@@ -1,13 +1,21 @@
-"""Member changes an offline store's replica refuses: they need head office.
+"""Changes an offline store's replica refuses: they need head office.
 
-A member's profile, status and hand-set tier are decided at the chain and
-flow down to the stores (``pull.py``); a store's replica only sends up the
-facts it records. An edit saved on the replica would be overwritten by the
-next pull without anyone knowing, so the replica refuses it, in words, before
-anything is written: the cashier makes the change at a till connected to head
-office (an online desktop) or asks head office to make it.
+Everything head office is authoritative for flows down to the stores
+(``pull.py``): members' profiles, status and hand-set tiers, the catalog,
+campaigns, earning rules, tiers, wheels, sign-in rules, tasks, abuse rules,
+staff accounts, settings and review cases. A store's replica only sends up the
+facts it records. An edit of head office's data saved on the replica would be
+overwritten by the next pull without anyone knowing, so the replica refuses
+it, in words, before anything is written: the change is made at a till
+connected to head office (an online desktop) or by head office.
+
+Every service writing such data calls ``refuse_on_replica(session, area)``
+first; ``REFUSALS`` names the areas (the desktop greys the same areas out).
 """
 from __future__ import annotations
+
+import weakref
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,21 +40,84 @@ class TierNeedsHeadOffice(DomainError):
                 "offline copy. Ask head office or a till connected to it.")
 
 
+class CatalogNeedsHeadOffice(DomainError):
+    template = ("Editing the catalog needs the connection to head office: this till works on the store's offline copy, "
+                "which head office's data would overwrite. Make the change at a till connected to head office.")
+
+
+class CampaignsNeedHeadOffice(DomainError):
+    template = ("Changing campaigns needs the connection to head office: this till works on the store's offline copy, "
+                "which head office's data would overwrite. Make the change at a till connected to head office.")
+
+
+class RulesNeedHeadOffice(DomainError):
+    template = ("Changing the points rules needs the connection to head office: this till works on the store's offline "
+                "copy, which head office's data would overwrite. Make the change at a till connected to head office.")
+
+
+class TierSetupNeedsHeadOffice(DomainError):
+    template = ("Changing the tiers needs the connection to head office: this till works on the store's offline copy, "
+                "which head office's data would overwrite. Make the change at a till connected to head office.")
+
+
+class GamesNeedHeadOffice(DomainError):
+    template = ("Setting up wheels, sign-in rules and tasks needs the connection to head office: this till works on "
+                "the store's offline copy, which head office's data would overwrite. Make the change at a till "
+                "connected to head office.")
+
+
+class RiskRulesNeedHeadOffice(DomainError):
+    template = ("Changing the abuse rules needs the connection to head office: this till works on the store's offline "
+                "copy, which head office's data would overwrite. Make the change at a till connected to head office.")
+
+
+class StaffNeedsHeadOffice(DomainError):
+    template = ("Adding or changing staff accounts and passwords needs the connection to head office: this till works "
+                "on the store's offline copy, which head office's data would overwrite. Make the change at a till "
+                "connected to head office.")
+
+
+class ReviewNeedsHeadOffice(DomainError):
+    template = ("Deciding a review case needs the connection to head office: this till works on the store's offline "
+                "copy, and the case would come back open with the next sync. Decide it at a till connected to head "
+                "office.")
+
+
 REFUSALS: dict[str, type[DomainError]] = {
     "profile": ProfileNeedsHeadOffice,
     "status": StatusNeedsHeadOffice,
     "tier": TierNeedsHeadOffice,
+    "catalog": CatalogNeedsHeadOffice,
+    "campaigns": CampaignsNeedHeadOffice,
+    "rules": RulesNeedHeadOffice,
+    "tiers": TierSetupNeedsHeadOffice,
+    "games": GamesNeedHeadOffice,
+    "risk": RiskRulesNeedHeadOffice,
+    "staff": StaffNeedsHeadOffice,
+    "reviews": ReviewNeedsHeadOffice,
 }
+
+# Engines known to be replicas. A database becomes a replica once (``attach_replica`` writes the state row) and
+# never stops being one, so a positive answer is kept; a negative one is asked again (one read of a one-row table).
+_replicas: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
 def is_replica(session: Session) -> bool:
     """True on an offline store's replica (an SQLite file ``attach_replica`` set up)."""
-    if session.get_bind().dialect.name != "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         return False
-    return session.execute(select(SyncState.id).where(SyncState.id == 1)).first() is not None
+    engine = getattr(bind, "engine", bind)
+    if engine in _replicas:
+        return True
+    found = session.execute(select(SyncState.id).where(SyncState.id == 1)).first() is not None
+    if found:
+        _replicas.add(engine)
+    return found
 
 
 def refuse_on_replica(session: Session, change: str) -> None:
-    """Raise the refusal for ``change`` (``profile``, ``status``, ``tier``) on a replica; nothing otherwise."""
+    """Raise the refusal for ``change`` (a key of ``REFUSALS``) on a replica; nothing otherwise."""
+    refusal = REFUSALS[change]  # an unknown area is a programming error, on every database
     if is_replica(session):
-        raise REFUSALS[change]()
+        raise refusal()
