@@ -34,6 +34,7 @@ from pointsmall.errors import Conflict, DomainError, ValidationError
 from pointsmall.tiers import TierView
 
 from ..context import AppContext
+from ..head_office import hold_back
 from ..messages import error_text
 from ..models import catalog_words as words
 from ..ops import catalog as catalog_ops
@@ -207,6 +208,7 @@ class ItemEditorDialog(QDialog):
         self.ok = self.buttons.addButton(self.tr("Create item") if self.item is None else self.tr("Save"),
                                          QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setObjectName("itemSave")
+        hold_back(self.ctx, "catalog", self.ok)
         self.ok.setDefault(True)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
         layout = QVBoxLayout(self)

@@ -23,6 +23,7 @@ from pointsmall.staff import Permission
 
 from .. import i18n, icons
 from ..context import AppContext
+from ..head_office import hold_back
 from ..messages import error_text
 from ..models.ledger_table import LedgerColumn, LedgerTableModel
 from ..ops import members as member_ops
@@ -79,6 +80,9 @@ class MemberDetailDialog(QDialog):
         self.adjust_button.setVisible(ctx.can(Permission.POINTS_ADJUST))
         self.freeze_button.setVisible(ctx.can(Permission.MEMBER_FREEZE))
         self.review_button.hide()
+        hold_back(ctx, "profile", self.edit_button)
+        hold_back(ctx, "status", self.freeze_button)
+        hold_back(ctx, "reviews", self.review_button)
         actions = QHBoxLayout()
         actions.setSpacing(8)
         for button in (self.edit_button, self.adjust_button, self.freeze_button, self.review_button):

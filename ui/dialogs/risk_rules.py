@@ -142,6 +142,8 @@ class RiskRuleDialog(DraftFormDialog):
 
 
 class RiskRulesTab(ConfigListTab):
+    head_office_area = "risk"
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx, "riskRulesTab", 3, stretch=1)
         self.table.setHorizontalHeaderLabels([self.tr("Rule"), self.tr("What it does"), self.tr("Status")])

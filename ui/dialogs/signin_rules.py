@@ -23,6 +23,7 @@ from pointsmall.tiers import TierView
 
 from .. import i18n
 from ..context import AppContext
+from ..head_office import hold_back
 from .catalog_numbers import NotANumber, parse_whole
 from ..messages import error_text
 from ..ops import games_setup as ops
@@ -84,6 +85,7 @@ class SigninRulesEditor(SettingsTab):
             edit.returnPressed.connect(self.save)
         self.save_button.clicked.connect(self.save)
         self.save_button.setVisible(self.can_edit)
+        hold_back(ctx, "games", self.save_button, self.add_bonus)
         self.set_rules(SigninRules())
 
     # -- building --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pointsmall.tiers import TierView
 
 from .. import i18n, icons
 from ..context import AppContext
+from ..head_office import banner, hold_back
 from ..dialogs.catalog_style import catalog_style_sheet
 from ..dialogs.item_editor import ItemEditorDialog, open_item_editor
 from ..messages import error_text
@@ -74,6 +75,9 @@ class CatalogPage(QWidget):
         self.new_button.setProperty("primary", True)
         for button in (self.import_button, self.export_button, self.new_button):
             button.setVisible(can_edit)
+        hold_back(ctx, "catalog", self.import_button, self.new_button)
+        self.head_office = banner(ctx, "catalog", "catalogHeadOffice")  # an offline store's till
+        self.head_office.setVisible(can_edit and bool(self.head_office.text()))  # a cashier edits nothing here
         self.error = QLabel(objectName="catalogError")
         self.error.setProperty("error", True)
         self.error.setWordWrap(True)
@@ -140,6 +144,7 @@ class CatalogPage(QWidget):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(10)
         layout.addLayout(top)
+        layout.addWidget(self.head_office)
         layout.addWidget(self.error)
         layout.addWidget(self.notice)
         layout.addWidget(self.splitter, 1)

@@ -16,6 +16,7 @@ from pointsmall.wheel_setup import WheelView
 
 from .. import i18n
 from ..context import AppContext
+from ..head_office import banner
 from ..dialogs.risk_rules import RiskRulesTab
 from ..dialogs.signin_rules import SigninRulesEditor
 from ..dialogs.task_editor import TasksTab
@@ -104,8 +105,10 @@ class GamesSetupPage(QWidget):
             self.tabs.addTab(self.tasks, self.tr("Tasks"))
         if self.risk is not None:
             self.tabs.addTab(self.risk, self.tr("Abuse rules"))
+        self.head_office = banner(ctx, "games", "gamesSetupHeadOffice")  # an offline store's till
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(self.head_office)
         layout.addWidget(self.tabs)
 
     def show_tab(self, tab: QWidget) -> None:

@@ -24,6 +24,7 @@ from pointsmall.staff import Permission
 
 from .. import i18n
 from ..context import AppContext
+from ..head_office import hold_back
 from ..messages import error_text
 from ..models.ledger_table import kind_text as entry_kind_text
 from ..ops import reviews as ops
@@ -333,6 +334,7 @@ class CaseDetail(QWidget):
         self.reject = QPushButton(self.tr("Reject"), objectName="reviewReject")
         styled(self.reject, danger=True)
         self.resolve = QPushButton(self.tr("Resolve"), objectName="reviewResolve")
+        hold_back(self.ctx, "reviews", self.approve, self.reject, self.resolve)
         self.error = error_label("reviewError")
         self.done = hint("", "reviewDone")
         self.nothing = hint(self.tr("Choose a case in the list."), "reviewNothing")

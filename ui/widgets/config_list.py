@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTableWidgetItem, QVBoxL
 from qasync import asyncSlot
 
 from ..context import AppContext
+from ..head_office import hold_back
 from ..messages import error_text
 from ..pages.settings.common import SettingsTab, error_label, hint, styled
 from .row_table import row_table
@@ -27,6 +28,7 @@ class ConfigListTab(SettingsTab):
 
     right_aligned: tuple[int, ...] = ()  # columns of numbers
     fit_rows = True  # a row grows to its text (a rule in plain words may take two lines)
+    head_office_area = "games"  # what a replica refuses to save here (ui/head_office.py)
 
     def __init__(self, ctx: AppContext, name: str, columns: int, *, stretch: int = 0) -> None:
         """Subclasses then name the columns, the New button and what an empty list says."""
@@ -38,6 +40,7 @@ class ConfigListTab(SettingsTab):
         styled(self.new_button, primary=True)
         self.edit_button = QPushButton(self.tr("Edit…"), objectName=name + "Edit")
         self.toggle_button = QPushButton(self.tr("Switch off"), objectName=name + "Toggle")
+        hold_back(ctx, self.head_office_area, self.new_button, self.edit_button, self.toggle_button)
         self.error = error_label(name + "Error")
         self.empty = hint("", name + "Empty")
         buttons = QHBoxLayout()

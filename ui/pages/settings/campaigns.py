@@ -21,6 +21,7 @@ from pointsmall.tiers import TierView
 
 from ... import i18n
 from ...context import AppContext
+from ...head_office import hold_back
 from ...ops import settings as ops
 from ...widgets.row_table import row_table
 from . import formats
@@ -76,6 +77,7 @@ class CampaignsTab(SettingsTab):
         self.new_button = QPushButton(self.tr("New campaign"), objectName="campaignNew")
         self.save_button = QPushButton(self.tr("Save campaign"), objectName="campaignSave")
         styled(self.save_button, primary=True)
+        hold_back(self.ctx, "campaigns", self.new_button, self.save_button)
         form = form_layout()
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Starts on"), self.starts)

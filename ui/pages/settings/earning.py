@@ -9,6 +9,7 @@ from pointsmall.staff import Permission
 
 from ... import i18n
 from ...context import AppContext
+from ...head_office import hold_back
 from ...ops import settings as ops
 from . import formats
 from .common import (MoneyEdit, SettingsTab, card, clear_error, error_label, form_layout, heading, hint,
@@ -40,6 +41,7 @@ class EarningTab(SettingsTab):
         self.done = hint("", "earnSaved")
         self.save_button = QPushButton(self.tr("Save rules"), objectName="earnSave")
         styled(self.save_button, primary=True)
+        hold_back(self.ctx, "rules", self.save_button)
         self.fields = {"base_rate": self.rate, "expiry_months": self.expiry, "adjust_limit": self.adjust_limit,
                        "max_purchase_fen": self.max_purchase}
         self._layout()

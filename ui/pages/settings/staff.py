@@ -14,6 +14,7 @@ from pointsmall.staff import MIN_SECRET_LENGTH, Role, StaffView, StoreView
 
 from ... import i18n
 from ...context import AppContext
+from ...head_office import hold_back
 from ...ops import settings as ops
 from .common import (SettingsTab, card, clear_error, error_label, form_layout, heading, hint, mark_invalid,
                      show_error, styled)
@@ -75,6 +76,7 @@ class StaffTab(SettingsTab):
         self.created = hint("", "staffCreated")
         self.create_button = QPushButton(self.tr("Create account"), objectName="staffCreate")
         styled(self.create_button, primary=True)
+        hold_back(self.ctx, "staff", self.create_button)
         form = form_layout()
         form.addRow(self.tr("User name"), self.username)
         form.addRow(self.tr("Name"), self.display_name)
@@ -108,6 +110,7 @@ class StaffTab(SettingsTab):
         self.reset_password2 = _password("staffResetPassword2")
         self.reset_password2.setPlaceholderText(self.tr("repeat it"))
         self.reset_button = QPushButton(self.tr("Reset password"), objectName="staffReset")
+        hold_back(self.ctx, "staff", self.apply_role, self.toggle_active, self.reset_button)
         self.edit_error = error_label("staffEditError")
         self.edited = hint("", "staffEdited")
         role_row = QHBoxLayout()

@@ -15,6 +15,7 @@ from qasync import asyncSlot
 from pointsmall.tiers import TierView
 
 from ...context import AppContext
+from ...head_office import hold_back
 from ...ops import settings as ops
 from . import formats
 from .common import MoneyEdit, clear_error, error_label, heading, hint, mark_invalid, show_error, styled, swatch
@@ -74,6 +75,7 @@ class TierEditor(QWidget):
         self.done = hint("", "tierSaved")
         self.save_button = QPushButton(self.tr("Save tier"), objectName="tierSave")
         styled(self.save_button, primary=True)
+        hold_back(self.ctx, "tiers", self.save_button)
         self.fields = {"name": self.name_zh, "threshold": self.threshold, "retention": self.retention,
                        "discount_pct": self.discount, "multiplier_permille": self.multiplier, "colour": self.colour}
         self._layout()

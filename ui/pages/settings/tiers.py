@@ -17,6 +17,7 @@ from pointsmall.tiers import TierView
 
 from ... import icons
 from ...context import AppContext
+from ...head_office import hold_back
 from ...ops import settings as ops
 from . import formats
 from .common import SettingsTab, card, clear_error, error_label, hint, show_error, styled, swatch
@@ -85,6 +86,7 @@ class TiersTab(SettingsTab):
         self.window.setRange(1, 60)
         self.window.setSuffix(self.tr(" months"))
         self.basis_save = QPushButton(self.tr("Save basis"), objectName="tierBasisSave")
+        hold_back(self.ctx, "rules", self.basis_save)
         self.basis_error = error_label("tierBasisError")
         self.basis_warning = hint("", "tierBasisWarning")
         row = QHBoxLayout()
