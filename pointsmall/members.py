@@ -418,6 +418,7 @@ def resolve_review(db: Database, actor: Actor, member_id: uuid.UUID, note: str) 
         raise ValidationError("Write what was checked.", field="note")
     now = utc_now()
     with db.write() as session:
+        _refuse_on_replica(session, "reviews")  # a review decision: the case would come down open again
         member = session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound("No such member.")

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from pointsmall import (campaigns, catalog, catalog_io, reviews, risk, rules, signin, staff, tasks, tiers,
+from pointsmall import (campaigns, catalog, catalog_io, members, reviews, risk, rules, signin, staff, tasks, tiers,
                         wheel_setup)
 from pointsmall.clock import utc_now
 from pointsmall.db import Database
@@ -31,7 +31,8 @@ from pointsmall.sync.pull import MIRRORED
 
 from .games_support import simple_wheel
 from .mall_support import draft
-from .sync_support import SECRET, Chain, chain, chain_item, chain_member, new_store, open_replica  # noqa: F401 - fixture
+from .sync_support import chain  # noqa: F401 - fixture
+from .sync_support import SECRET, Chain, chain_item, chain_member, new_store, open_replica
 
 # Mirrored tables a replica writes itself, as facts it sends up (capture.FACT_TABLES) or that only move with a
 # guarded member edit (test_sync_member_edits.py).
@@ -49,6 +50,7 @@ class Given:
     case: uuid.UUID
     staff_id: uuid.UUID
     tier: str
+    member: uuid.UUID
 
 
 @dataclass
@@ -63,7 +65,8 @@ WRITERS: dict[str, Writer] = {
                                       lambda db, a, g: catalog.save_item(db, a, draft())),
     "catalog.save_item (edit)": Writer("catalog", ("catalog_items",),
                                        lambda db, a, g: catalog.save_item(db, a, draft(name="改名 renamed"), g.item)),
-    "catalog.set_active": Writer("catalog", ("catalog_items",), lambda db, a, g: catalog.set_active(db, a, g.item, False)),
+    "catalog.set_active": Writer("catalog", ("catalog_items",),
+                                 lambda db, a, g: catalog.set_active(db, a, g.item, False)),
     "catalog.set_image": Writer("catalog", ("catalog_items", "item_images"),
                                 lambda db, a, g: catalog.set_image(db, a, g.item, _png())),
     "catalog_io.import_catalog": Writer("catalog", ("catalog_items",), lambda db, a, g: catalog_io.import_catalog(
@@ -90,15 +93,20 @@ WRITERS: dict[str, Writer] = {
     "tasks.set_task_active": Writer("games", ("tasks",), lambda db, a, g: tasks.set_task_active(db, a, g.task, False)),
     "risk.create_rule": Writer("risk", ("risk_rules",), lambda db, a, g: risk.create_rule(db, a, _rule())),
     "risk.update_rule": Writer("risk", ("risk_rules",), lambda db, a, g: risk.update_rule(db, a, g.rule, _rule(5))),
-    "risk.set_rule_active": Writer("risk", ("risk_rules",), lambda db, a, g: risk.set_rule_active(db, a, g.rule, False)),
+    "risk.set_rule_active": Writer("risk", ("risk_rules",),
+                                   lambda db, a, g: risk.set_rule_active(db, a, g.rule, False)),
     "staff.create_staff": Writer("staff", ("staff",), lambda db, a, g: staff.create_staff(
         db, a, username=f"new-{uuid.uuid4().hex[:6]}", display_name="新员工", role="cashier", secret=SECRET)),
     "staff.update_staff (password)": Writer("staff", ("staff",), lambda db, a, g: staff.update_staff(
         db, a, g.staff_id, secret="another-456")),
     "staff.update_staff (role)": Writer("staff", ("staff",), lambda db, a, g: staff.update_staff(
         db, a, g.staff_id, role="supervisor")),
-    "reviews.decide": Writer("reviews", ("review_cases",), lambda db, a, g: reviews.resolve(db, a, g.case, "已核实 checked")),
-    "reviews.approve": Writer("reviews", ("review_cases",), lambda db, a, g: reviews.approve(db, a, g.case, "已核实 checked")),
+    "reviews.decide": Writer("reviews", ("review_cases",),
+                             lambda db, a, g: reviews.resolve(db, a, g.case, "已核实 checked")),
+    "members.resolve_review": Writer("reviews", ("members",), lambda db, a, g: members.resolve_review(
+        db, a, g.member, "已核实 checked")),
+    "reviews.approve": Writer("reviews", ("review_cases",),
+                              lambda db, a, g: reviews.approve(db, a, g.case, "已核实 checked")),
 }
 # Guarded elsewhere (test_sync_member_edits.py): members.update_member, members.set_status, tiers.set_manual_tier.
 GUARDED_ELSEWHERE = {"members", "member_search_terms"}
@@ -166,7 +174,7 @@ def _given(chain: Chain) -> Given:  # noqa: F811
         tier = session.scalars(select(Tier.code).order_by(Tier.rank)).first()
     made = staff.create_staff(chain.db, chain.admin, username=f"c-{uuid.uuid4().hex[:6]}", display_name="收银员",
                               role="cashier", secret=SECRET)
-    return Given(item, wheel, task, rule, campaign, case, made.id, tier)
+    return Given(item, wheel, task, rule, campaign, case, made.id, tier, member_id)
 
 
 def test_every_head_office_writer_is_refused_on_the_replica_and_writes_nothing(chain, tmp_path):  # noqa: F811
@@ -226,4 +234,4 @@ def test_the_replica_answer_is_kept_after_the_first_read(chain, tmp_path):  # no
                 guard.refuse_on_replica(session, "catalog")
     finally:
         event.remove(store.db.write_engine, "before_cursor_execute", watch)
-    assert [s for s in statements if s.lstrip().startswith("SELECT sync_state.id")] == []  # the guard did not read again
+    assert [s for s in statements if s.lstrip().startswith("SELECT sync_state.id")] == []  # not read again

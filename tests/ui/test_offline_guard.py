@@ -85,7 +85,8 @@ def test_chinese_tooltips_use_the_refusals_chinese(qtbot, ui_db, event_loop):  #
         i18n.install_language("en")
 
 
-def test_catalog_games_settings_and_reviews_are_greyed_out(qtbot, replica_ctx, close_pages):  # type: ignore[no-untyped-def]
+def test_catalog_games_settings_and_reviews_are_greyed_out(qtbot, replica_ctx,  # type: ignore[no-untyped-def]
+                                                            close_pages):
     ctx = replica_ctx
     catalog = show_page(qtbot, CatalogPage(ctx), 1130, 760)
     assert _held(catalog.import_button, ctx, "catalog") and _held(catalog.new_button, ctx, "catalog")
@@ -116,7 +117,8 @@ def test_catalog_games_settings_and_reviews_are_greyed_out(qtbot, replica_ctx, c
         assert _held(button, ctx, "reviews")
 
 
-def test_member_edit_and_freeze_are_greyed_out_once_the_member_loads(qtbot, replica_ctx, ui_db):  # type: ignore[no-untyped-def]
+def test_member_edit_and_freeze_are_greyed_out_once_the_member_loads(qtbot, replica_ctx,  # type: ignore[no-untyped-def]
+                                                                     ui_db):
     someone = member(ui_db, name="王芳", phone="13912340000", points=10)
     detail = MemberDetailDialog(replica_ctx, someone.id)
     qtbot.addWidget(detail)
@@ -124,6 +126,7 @@ def test_member_edit_and_freeze_are_greyed_out_once_the_member_loads(qtbot, repl
     qtbot.waitUntil(lambda: detail.member is not None, timeout=WAIT)
     assert _held(detail.edit_button, replica_ctx, "profile")
     assert _held(detail.freeze_button, replica_ctx, "status")
+    assert _held(detail.review_button, replica_ctx, "reviews")  # clearing a flag decides its case
     assert detail.adjust_button.isEnabled()  # points adjustments are facts the store sends up
 
 
