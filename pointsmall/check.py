@@ -243,6 +243,17 @@ def _sign_ins(session: Session, report: CheckReport, limit: int) -> None:
         report.problems.append(f"sign-in bonus {bonus_id}: paid for {days} days, {n} signed in its period")
 
 
+def _synced_draws(session: Session, kind: str, where: tuple) -> tuple[int, int]:  # type: ignore[type-arg]
+    """(draws, their prize points) matching ``where`` that a sync case of ``kind`` lists (pointsmall/sync/prizes.py)."""
+    listed = set(session.scalars(select(ReviewSubject.ref_id).join(ReviewCase, ReviewCase.id == ReviewSubject.case_id)
+                                 .where(ReviewCase.kind == kind, ReviewSubject.ref_kind == "wheel_draw")))
+    if not listed:
+        return 0, 0
+    draws = [(d, v) for d, v in session.execute(select(WheelDraw.id, WheelDraw.value_points).where(*where))
+             if d.hex in listed]
+    return len(draws), sum(v for _, v in draws)
+
+
 def _wheels(session: Session, report: CheckReport, limit: int) -> None:
     """Prize stock, budget and spin counts equal the draws; caps, pity and the half-open range held."""
     draws = select(WheelDraw.wheel_id, WheelDraw.version, WheelDraw.segment_index, func.count().label("n")) \
@@ -258,6 +269,9 @@ def _wheels(session: Session, report: CheckReport, limit: int) -> None:
         .limit(limit)
     ).all()
     for wheel_id, version, idx, awarded, stock, count in rows:
+        if awarded == count and awarded - stock <= _synced_draws(session, "sync_prize_oversold", (
+                WheelDraw.wheel_id == wheel_id, WheelDraw.version == version, WheelDraw.segment_index == idx))[0]:
+            continue  # won at two offline stores: honoured, and each draw beyond the stock is under review
         report.problems.append(f"wheel {wheel_id} v{version} segment {idx}: {awarded} awarded of stock {stock}, "
                                f"{count} draws landed there")
     totals = select(WheelDraw.wheel_id, func.count().label("n"), func.sum(WheelDraw.value_points).label("spent")) \
@@ -272,6 +286,9 @@ def _wheels(session: Session, report: CheckReport, limit: int) -> None:
         .limit(limit)
     ).all()
     for wheel_id, spins, budget_spent, budget, count, total in rows:
+        if (spins == count and budget_spent == total and budget_spent - budget
+                <= _synced_draws(session, "sync_wheel_over_budget", (WheelDraw.wheel_id == wheel_id,))[1]):
+            continue  # prizes won offline at two stores past the budget, under review
         report.problems.append(f"wheel {wheel_id}: {spins} spins and {budget_spent} spent of budget {budget}, "
                                f"but {count} draws paid {total}")
     # Each draw respected its version's caps, and the per-member sequences have no gaps.
@@ -284,6 +301,10 @@ def _wheels(session: Session, report: CheckReport, limit: int) -> None:
         .limit(limit)
     ).all()
     for draw_id, day_seq, member_seq, daily, total in rows:
+        if _synced_draws(session, "sync_wheel_over_cap", (WheelDraw.id == draw_id,
+                                                          WheelDraw.random_value < WheelDraw.total_weight,
+                                                          WheelDraw.random_value >= 0))[0]:
+            continue  # spun at two offline stores past the member's cap, under review
         report.problems.append(f"draw {draw_id}: spin {day_seq} of the day (cap {daily}), {member_seq} in all "
                                f"(cap {total}), or its random value was outside [0, total weight)")
     for keys, seq in (((WheelDraw.wheel_id, WheelDraw.member_id), WheelDraw.member_seq),

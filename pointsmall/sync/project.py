@@ -60,6 +60,7 @@ from ..staff import SYSTEM_USERNAME
 from . import codec
 from .claims import HANDLED as ONCE_ONLY
 from .claims import OnceOnly
+from .prizes import PrizeLimits
 
 # The order rows are written in: every foreign key points to an earlier table.
 WRITE_ORDER = (
@@ -111,6 +112,7 @@ class Projector:
         self.taken_cards: set[str] = set()
         self._system: uuid.UUID | None = None
         self._expiry_months: int | None = None
+        self.prizes = PrizeLimits(self)  # wheel stock, budget and caps two stores can both pass
         self.once = OnceOnly(self)  # task rewards, referrals, receipts: keys two stores can both take
 
     # -- loading, all at once --------------------------------------------------
@@ -204,6 +206,7 @@ class Projector:
                 .distinct(WheelDraw.wheel_id, WheelDraw.member_id))
         for w, m, misses in self.conn.execute(last):
             self.misses[(w, m)] = misses
+        self.prizes.load(draws)
 
     # -- one event -------------------------------------------------------------
 
@@ -394,6 +397,7 @@ class Projector:
         segment = (row["wheel_id"], row["version"], row["segment_index"])
         self.segments[segment] = self.segments.get(segment, 0) + 1
         self.rows["wheel_draws"].append(row)
+        self.prizes.check(row, self.segments[segment], counters[1])  # honoured; a case if past a limit
 
     # -- review cases ------------------------------------------------------------
 
