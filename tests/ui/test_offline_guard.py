@@ -92,6 +92,7 @@ def test_catalog_games_settings_and_reviews_are_greyed_out(qtbot, replica_ctx,  
     assert _held(catalog.import_button, ctx, "catalog") and _held(catalog.new_button, ctx, "catalog")
     assert catalog.export_button.isEnabled()  # reading the catalog out is fine
     assert catalog.head_office.isVisible() and catalog.head_office.text() == head_office.reason(ctx, "catalog")
+    assert _held(catalog.stock.edit, ctx, "catalog") and _held(catalog.stock.toggle, ctx, "catalog")
     games = show_page(qtbot, GamesSetupPage(ctx), 1130, 760)
     assert games.head_office.isVisible() and "head office" in games.head_office.text()
     for tab in (games.wheels, games.tasks):
@@ -100,6 +101,11 @@ def test_catalog_games_settings_and_reviews_are_greyed_out(qtbot, replica_ctx,  
     for button in (games.risk.new_button, games.risk.edit_button, games.risk.toggle_button):
         assert _held(button, ctx, "risk")
     assert _held(games.signin.save_button, ctx, "games")
+
+    opened: list[object] = []
+    games.tasks.open_editor = opened.append  # type: ignore[method-assign]
+    games.tasks._double_clicked(None)
+    assert opened == []  # no editor opened only to refuse its save
     settings = show_page(qtbot, SettingsPage(ctx), 1130, 760)
     qtbot.waitUntil(lambda: settings.tiers.table.rowCount() == 4, timeout=WAIT)
     assert _held(settings.earning.save_button, ctx, "rules")

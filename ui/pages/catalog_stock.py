@@ -23,6 +23,7 @@ from pointsmall.catalog import ItemView, StockKind
 from pointsmall.staff import Permission
 
 from ..context import AppContext
+from ..head_office import hold_back
 from ..dialogs.stock_change import StockChangeDialog
 from ..messages import error_text
 from ..models import catalog_words as words
@@ -62,6 +63,7 @@ class StockPanel(QFrame):
             button.setVisible(can_stock)
         for button in (self.edit, self.toggle):
             button.setVisible(can_edit)
+        hold_back(ctx, "catalog", self.edit, self.toggle)  # stock entries are facts: offline too
         self.unlimited_hint = QLabel(self.tr("Unlimited stock: nothing to count."), objectName="stockUnlimitedHint")
         self.unlimited_hint.setProperty("hint", True)
         self.error = QLabel(objectName="stockError")

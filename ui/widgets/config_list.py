@@ -57,10 +57,14 @@ class ConfigListTab(SettingsTab):
         layout.addWidget(self.error)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.selected()))
-        self.table.itemDoubleClicked.connect(lambda _item: self.open_editor(self.selected()))
+        self.table.itemDoubleClicked.connect(self._double_clicked)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.toggle_button.clicked.connect(self.toggle_active)
         self._selection_changed()
+
+    def _double_clicked(self, _item: QTableWidgetItem) -> None:
+        if self.edit_button.property("headOffice") is None:  # an offline till does not open an editor to refuse it
+            self.open_editor(self.selected())
 
     # -- what subclasses say -----------------------------------------------------------------------
 
