@@ -3580,6 +3580,18 @@ What did you check?</source>
         <translation>积分记录重复</translation>
     </message>
     <message>
+        <source>Wheel prize won offline beyond stock</source>
+        <translation>离线抽中的转盘奖品超出库存</translation>
+    </message>
+    <message>
+        <source>Wheel prizes won offline beyond budget</source>
+        <translation>离线抽中的转盘奖品超出预算</translation>
+    </message>
+    <message>
+        <source>Spins offline beyond the member&apos;s cap</source>
+        <translation>离线抽奖超出会员次数上限</translation>
+    </message>
+    <message>
         <source>Open</source>
         <translation>待处理</translation>
     </message>

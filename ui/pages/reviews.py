@@ -51,6 +51,9 @@ def kind_text(kind: str) -> str:
         "sync_receipt_twice": QCoreApplication.translate("ReviewsPage", "Receipt awarded twice"),
         "sync_refund_twice": QCoreApplication.translate("ReviewsPage", "Refund number used twice"),
         "sync_entry_twice": QCoreApplication.translate("ReviewsPage", "Entry recorded twice"),
+        "sync_prize_oversold": QCoreApplication.translate("ReviewsPage", "Wheel prize won offline beyond stock"),
+        "sync_wheel_over_budget": QCoreApplication.translate("ReviewsPage", "Wheel prizes won offline beyond budget"),
+        "sync_wheel_over_cap": QCoreApplication.translate("ReviewsPage", "Spins offline beyond the member's cap"),
     }
     return known.get(kind, kind.replace("_", " ").capitalize())
 
