@@ -35,6 +35,7 @@ from ..errors import NotFound, ValidationError
 from ..models import Member, Setting, SyncPending
 from ..staff import Actor, Permission, require
 from .errors import OfflineLimitReached, StoreOfflineLimitReached
+from .guard import refuse_on_replica
 
 SETTING = "offline_floor"
 SPEND_KINDS = ("redeem", "wheel_cost", "signin_makeup_cost")
@@ -97,6 +98,7 @@ def set_limits(db: Database, actor: Actor, limits: FloorLimits) -> FloorLimits:
     value = json.dumps({"member_day_cap": limits.member_day_cap, "store_outage_cap": limits.store_outage_cap,
                         "off_stores": sorted(limits.off_stores)}, sort_keys=True)
     with db.write() as session:
+        refuse_on_replica(session, "rules")  # a store must not loosen its own floor limit offline
         row = session.get(Setting, SETTING)
         before = row.value if row else None
         if row is None:

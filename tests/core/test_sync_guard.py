@@ -25,7 +25,7 @@ from pointsmall.clock import utc_now
 from pointsmall.db import Database
 from pointsmall.errors import DomainError
 from pointsmall.models import Tier
-from pointsmall.sync import FACT_TABLES
+from pointsmall.sync import FACT_TABLES, FloorLimits, set_limits
 from pointsmall.sync import guard
 from pointsmall.sync.pull import MIRRORED
 
@@ -78,6 +78,8 @@ WRITERS: dict[str, Writer] = {
         db, a, name="三倍积分", starts_on=date.today(), ends_on=date.today() + timedelta(days=7),
         multiplier_permille=3000, campaign_id=g.campaign)),
     "rules.update_rules": Writer("rules", ("settings",), lambda db, a, g: rules.update_rules(db, a, cancel_days=3)),
+    "sync.set_limits": Writer("rules", ("settings",), lambda db, a, g: set_limits(
+        db, a, FloorLimits(member_day_cap=100_000, store_outage_cap=None))),
     "tiers.update_tier": Writer("tiers", ("tiers",), lambda db, a, g: tiers.update_tier(db, a, g.tier, name_zh="新名")),
     "wheel_setup.save_wheel (new)": Writer("games", ("wheels", "wheel_versions", "wheel_segments"),
                                            lambda db, a, g: wheel_setup.save_wheel(db, a, simple_wheel())),
