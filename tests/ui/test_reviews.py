@@ -23,7 +23,9 @@ from ui.pages.reviews import ReviewsPage
 from .conftest import make_context
 from .ime import commit_text
 from .mall_data import member
+from .page_support import show_page
 
+pytestmark = pytest.mark.usefixtures("close_pages")
 WAIT = 5000
 
 
@@ -45,11 +47,7 @@ def flagged_member(db: Database, phone: str = "13912345678") -> MemberView:
 
 
 def open_page(qtbot, ctx: AppContext) -> ReviewsPage:  # type: ignore[no-untyped-def]
-    page = ReviewsPage(ctx)
-    qtbot.addWidget(page)
-    page.resize(1130, 760)
-    page.show()
-    qtbot.waitExposed(page)
+    page = show_page(qtbot, ReviewsPage(ctx), 1130, 760)  # deleted while the loop exists (close_pages)
     qtbot.waitUntil(lambda: page.loads > 0, timeout=WAIT)
     return page
 

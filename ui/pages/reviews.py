@@ -227,22 +227,28 @@ class ReviewsPage(QWidget):
         if self._loading:
             self._stale = True
             return
-        self._loading, self._stale = True, False
+        self._loading = True
         try:
-            queue = await ops.load_queue(self.ctx, status=self.status.currentData(), kind=self.kind.currentData())
-        except Exception as exc:  # shown on the page, never swallowed
-            if shiboken6.isValid(self):
-                self._loading = False
-                self.load_error.setText(error_text(exc))
-            return
-        if not shiboken6.isValid(self):
-            return
-        self._loading = False
-        self.load_error.clear()
-        self._show(queue)
-        self.loads += 1
-        if self._stale:
-            self.refresh()
+            # Changes that arrive while a read is out mark the page stale: read again here, in this
+            # task, rather than start another one from inside it (its loop may be gone by then).
+            while True:
+                self._stale = False
+                try:
+                    queue = await ops.load_queue(self.ctx, status=self.status.currentData(),
+                                                 kind=self.kind.currentData())
+                except Exception as exc:  # shown on the page, never swallowed
+                    if shiboken6.isValid(self):
+                        self.load_error.setText(error_text(exc))
+                    return
+                if not shiboken6.isValid(self):
+                    return
+                self.load_error.clear()
+                self._show(queue)
+                self.loads += 1
+                if not self._stale:
+                    return
+        finally:
+            self._loading = False
 
     def _show(self, queue: ops.Queue) -> None:
         chosen = self.detail.row.case.id if self.detail.row is not None else None
