@@ -13,6 +13,7 @@ mistyped (the check character does not match).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -112,31 +113,26 @@ def _prize(session: Session, view: PrizeView, tz_name: str) -> Handover:
 
 def look_up(db: Database, actor: Actor, typed: str) -> Handover:
     """What the code is (a mall voucher or a wheel prize), whose, and whether it can be handed over now."""
-    require(actor, Permission.VOUCHER_WRITE_OFF)
-    code = read_code(typed)
-    with db.read() as session:
-        source = _source(session, code)
-    # each kind's own look-up, with its own business day (and its refusals) as its write-off has them
-    if source is Source.PRIZE:
-        prize = prizes.look_up(db, actor, code)
-        with db.read() as session:
-            return _prize(session, prize, actor.store_tz)
-    voucher = vouchers.look_up(db, actor, code)
-    with db.read() as session:
-        return _mall(session, voucher, actor.store_tz)
+    return _by_source(db, actor, typed, prizes.look_up, vouchers.look_up)
 
 
 def hand_over(db: Database, actor: Actor, typed: str) -> Handover:
     """Write the code off once, whichever kind it is; refused (Conflict) when used, cancelled or expired."""
+    return _by_source(db, actor, typed, prizes.write_off, vouchers.write_off)
+
+
+def _by_source(db: Database, actor: Actor, typed: str, on_prize: Callable[[Database, Actor, str], PrizeView],
+               on_voucher: Callable[[Database, Actor, str], VoucherView]) -> Handover:
+    """Run the code's own kind's service (its business day and refusals as its write-off has them)."""
     require(actor, Permission.VOUCHER_WRITE_OFF)
     code = read_code(typed)
     with db.read() as session:
         source = _source(session, code)
     if source is Source.PRIZE:
-        prize = prizes.write_off(db, actor, code)
+        prize = on_prize(db, actor, code)
         with db.read() as session:
             return _prize(session, prize, actor.store_tz)
-    voucher = vouchers.write_off(db, actor, code)
+    voucher = on_voucher(db, actor, code)
     with db.read() as session:
         return _mall(session, voucher, actor.store_tz)
 
