@@ -271,6 +271,10 @@ def scan(db: Database, actor: Actor, *, now: datetime | None = None, batch: int 
     require(actor, Permission.REVIEW_RESOLVE)
     now = now or utc_now()
     with db.read() as session:
+        from .sync.guard import refuse_on_replica  # here: the sync package imports the services
+
+        # Head office's job: a replica sees only its own store's earnings, and review cases are pulled, not sent up.
+        refuse_on_replica(session, "abuse_scan")
         rules = active_rules(session)
         if not rules:
             return ScanReport(0, 0)

@@ -205,6 +205,11 @@ def evaluate(db: Database, actor: Actor, as_of: date | None = None, *, batch: in
     # job and an operator's click) then finds it taken instead of downgrading everyone again.
     try:
         with db.write() as session:
+            from .sync.guard import refuse_on_replica  # here: the sync package imports members, which imports tiers
+
+            # Head office's job: on a replica the tiers it set would be overwritten by the next pull of each member
+            # (a tier-up at the till, upgrade_if_qualified, is not refused: it is the store's own award).
+            refuse_on_replica(session, "tier_evaluation")
             if session.get(TierEvaluation, period) is not None:
                 return EvaluationReport(period, 0, 0, 0, 0, already_done=True)
             rules = load_rules(session)

@@ -9,8 +9,9 @@ overwritten by the next pull without anyone knowing, so the replica refuses
 it, in words, before anything is written: the change is made at a till
 connected to head office (an online desktop) or by head office.
 
-Every service writing such data calls ``refuse_on_replica(session, area)``
-first; ``REFUSALS`` names the areas (the desktop greys the same areas out).
+The periodic jobs that write it for every member (``tiers.evaluate``,
+``risk.scan``) are refused the same way. Every service writing such data
+calls ``refuse_on_replica(session, area)`` first; ``REFUSALS`` names the areas (the desktop greys the same areas out).
 """
 from __future__ import annotations
 
@@ -83,6 +84,18 @@ class ReviewNeedsHeadOffice(DomainError):
                 "office.")
 
 
+class TierEvaluationNeedsHeadOffice(DomainError):
+    template = ("Tiers are evaluated at head office: the monthly evaluation needs the connection to head office. This "
+                "till works on the store's offline copy, whose tiers head office's data would overwrite. Tier-ups "
+                "from purchases at this till still count.")
+
+
+class AbuseScanNeedsHeadOffice(DomainError):
+    template = ("The abuse scan runs at head office: it needs the connection to head office. This till works on the "
+                "store's offline copy and sees only its own store's earnings; the cases it opened would stay on this "
+                "computer.")
+
+
 REFUSALS: dict[str, type[DomainError]] = {
     "profile": ProfileNeedsHeadOffice,
     "status": StatusNeedsHeadOffice,
@@ -95,6 +108,9 @@ REFUSALS: dict[str, type[DomainError]] = {
     "risk": RiskRulesNeedHeadOffice,
     "staff": StaffNeedsHeadOffice,
     "reviews": ReviewNeedsHeadOffice,
+    # Jobs rather than edits: they write head office's data (members' tiers, review cases) for every member.
+    "tier_evaluation": TierEvaluationNeedsHeadOffice,
+    "abuse_scan": AbuseScanNeedsHeadOffice,
 }
 
 # Engines known to be replicas. A database becomes a replica once (``attach_replica`` writes the state row) and
