@@ -4,6 +4,7 @@
     pointsmall [--db URL] demo --members N [--seed S]
     pointsmall [--db URL] check                        (offline mode: the replica against --chain)
     pointsmall [--db URL] sync --chain URL --store CODE  (offline store: push and pull once)
+    pointsmall sync prune --chain URL                    (head office: drop the change log every store has pulled)
     pointsmall [--db URL] expire [--as-of YYYY-MM-DD]
     pointsmall [--db URL] tiers evaluate [--as-of YYYY-MM-DD]
     pointsmall [--db URL] points import FILE [--dry-run]
@@ -101,8 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "in offline mode, compare this store's replica with the chain's database (--chain)")
     # No set_defaults(mode=...) here: the --mode action is shared through the parent parser, so that would
     # make every command default to the offline mode. deployment() supplies it for `sync` instead.
-    commands.add_parser("sync", parents=[db_option], help="offline store: push this store's facts to the "
-                        "chain's database and pull its changes once (--chain URL --store CODE)")
+    sync_cmd = commands.add_parser("sync", parents=[db_option], help="offline store: push this store's facts to "
+                                   "the chain's database and pull its changes once (--chain URL --store CODE)")
+    sync_cmd.add_subparsers(dest="action", metavar="ACTION").add_parser(
+        "prune", parents=[db_option], help="head office: delete the change log rows every store has pulled "
+        "(the chain's database, --chain URL; a scheduled job)")
 
     expire = commands.add_parser("expire", parents=[db_option], help="expire points past their date (idempotent)")
     expire.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
@@ -166,10 +170,13 @@ def _deployment_options(parser: argparse.ArgumentParser, default: object, store:
 def deployment(args: argparse.Namespace) -> config.Deployment:
     """The mode, chain and store for this run: options > environment > config file > default.
 
-    Without ``--mode``, ``sync`` and a command given both ``--chain`` and ``--store`` work on the replica.
+    Without ``--mode``, ``sync`` and a command given both ``--chain`` and ``--store`` work on the replica;
+    ``sync prune`` works on the chain's database (online).
     """
     mode = getattr(args, "mode", None)
-    if mode is None and (args.command == "sync" or (getattr(args, "chain", None) and getattr(args, "store", None))):
+    if mode is None and args.command == "sync" and getattr(args, "action", None) == "prune":
+        mode = config.Mode.ONLINE.value  # head office's job, on the chain's database
+    elif mode is None and (args.command == "sync" or (getattr(args, "chain", None) and getattr(args, "store", None))):
         mode = config.Mode.OFFLINE.value  # `sync`, or a chain and a store given together: this store's replica
     return config.load(mode=mode, chain=getattr(args, "chain", None),
                        store=getattr(args, "store", None), db=getattr(args, "db", None))
@@ -294,6 +301,12 @@ def _sync(db: Database, args: argparse.Namespace) -> int:
     chosen = deployment(args)
     assert chosen.chain, "validated: the offline mode has a chain"
     return EXIT_OK if run_sync(db, chosen.chain) else EXIT_PROBLEMS
+
+
+def _sync_prune(db: Database, args: argparse.Namespace) -> int:
+    from .sync.command import run_prune
+
+    return EXIT_OK if run_prune(db) else EXIT_PROBLEMS
 
 
 def _expire(db: Database, args: argparse.Namespace) -> int:
@@ -449,6 +462,7 @@ _HANDLERS = {
     ("demo", None): _demo,
     ("check", None): _check,
     ("sync", None): _sync,
+    ("sync", "prune"): _sync_prune,
     ("expire", None): _expire,
     ("tiers", "evaluate"): _tiers_evaluate,
     ("points", "import"): _points_import,

@@ -1,4 +1,4 @@
-"""``pointsmall sync`` and ``pointsmall check --chain``: what the command line prints and returns."""
+"""``pointsmall sync``, ``pointsmall sync prune`` and ``pointsmall check --chain``: what the command line prints."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +9,13 @@ from ..db import Database
 from ..errors import DomainError
 from .engine import first_pull, sync_once, sync_status
 from .errors import SyncStopped
+from .pull import prune
 from .verify import verify_replica
+
+
+class PruneNeedsHeadOffice(DomainError):
+    template = ("Pruning the change log is head office's job: run it on the chain's PostgreSQL "
+                "(pointsmall-admin sync prune --chain URL), not on {database}.")
 
 
 class ChainSchemaMismatch(DomainError):
@@ -79,4 +85,29 @@ def run_check(replica: Database, chain_url: str, out: TextIO | None = None) -> b
         chain.dispose()
 
 
-__all__ = ["ChainSchemaMismatch", "SyncStopped", "open_chain", "run_check", "run_sync"]
+def run_prune(chain: Database, out: TextIO | None = None) -> bool:
+    """Delete the change log rows every known store's replica has pulled, and say what went and what holds the rest."""
+    out = out or sys.stdout  # looked up per call: a default bound at import outlives a replaced stdout
+    if chain.dialect != "postgresql":
+        raise PruneNeedsHeadOffice(database=chain.describe())
+    report = prune(chain)
+    if report.below is None:
+        if report.held_by is None:
+            print("no store has pulled yet: nothing to prune (a new store copies everything at its first pull)",
+                  file=out)
+        else:
+            print(f"nothing pruned: a replica of store {report.held_by} has pushed but head office has no record "
+                  f"of its pull; pruning waits until it pulls again", file=out)
+        print(f"{report.kept:,} change log row(s) kept", file=out)
+        return True
+    parts = ", ".join(f"{table} {n:,}" for table, n in report.removed.items())
+    print(f"removed {report.total:,} change log row(s) every store has pulled"
+          + (f" ({parts})" if parts else ""), file=out)
+    since = report.held_since.strftime("%Y-%m-%d %H:%M") if report.held_since else "never"
+    print(f"{report.kept:,} row(s) kept: store {report.held_by} has read up to transaction {report.below:,} "
+          f"(last pull: {since})", file=out)
+    return True
+
+
+__all__ = ["ChainSchemaMismatch", "PruneNeedsHeadOffice", "SyncStopped", "open_chain", "run_check", "run_prune",
+           "run_sync"]

@@ -27,9 +27,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, literal_column, select, update
+from sqlalchemy import Connection, Table, delete, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -116,6 +117,7 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
     full = full or cursor is None
     if full:
         _refuse_over_local_facts(replica)
+        _register(chain, replica_id, store_id)
     report = PullReport(0, {}, 0, 0, [])
     with chain_snapshot(chain) as (src, xmin), replica_apply(replica) as dst:
         applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.replica_id == replica_id)).scalar() or 0
@@ -147,16 +149,62 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
     return report
 
 
-def prune_change_log(chain: Database) -> int:
-    """Delete the change log rows every replica has read (below the lowest cursor); a job for head office.
+@dataclass(frozen=True)
+class PruneReport:
+    removed: dict[str, int]  # change log rows deleted, by mirrored table
+    below: int | None  # the txid every known replica's cursor has passed (None: nothing could be pruned)
+    held_by: str | None  # the store whose replica holds the lowest cursor, or one with no cursor yet
+    held_since: datetime | None  # that replica's last pull
+    kept: int  # change log rows left
 
-    A replica not known yet makes a full copy when it starts, so it needs none of them.
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+def prune(chain: Database) -> PruneReport:
+    """Delete the change log rows every known replica has read (below the lowest cursor); a job for head office.
+
+    A replica not known yet makes a full copy when it starts, so it needs none of them; a full pull registers
+    its replica before taking its snapshot (``_register``), so a prune running during it keeps what it will
+    read next. A replica the chain knows without a cursor (it pushed, but its pull's registration was lost)
+    may have read from anywhere: nothing is pruned until it pulls again.
     """
     with chain.write() as session:
-        lowest = session.scalar(select(func.min(SyncPeer.cursor)))
-        if lowest is None:
-            return 0
-        return session.execute(delete(SyncChange).where(SyncChange.txid < lowest)).rowcount or 0
+        peers = session.execute(select(SyncPeer.store_id, SyncPeer.cursor, SyncPeer.last_pull_at)
+                                .order_by(SyncPeer.cursor.asc().nulls_first(), SyncPeer.store_id)).all()
+        if not peers or peers[0].cursor is None:
+            held = peers[0] if peers else None
+            kept = session.scalar(select(func.count()).select_from(SyncChange)) or 0
+            return PruneReport({}, None, held.store_id if held else None, held.last_pull_at if held else None, kept)
+        lowest = peers[0]
+        # Every transaction below a cursor had finished when it was taken: no row below it can still appear.
+        removed = {tbl: n for tbl, n in session.execute(
+            select(SyncChange.tbl, func.count()).where(SyncChange.txid < lowest.cursor).group_by(SyncChange.tbl)
+            .order_by(SyncChange.tbl)).tuples()}
+        session.execute(delete(SyncChange).where(SyncChange.txid < lowest.cursor))
+        kept = session.scalar(select(func.count()).select_from(SyncChange)) or 0
+        return PruneReport(removed, lowest.cursor, lowest.store_id, lowest.last_pull_at, kept)
+
+
+def _register(chain: Database, replica_id: uuid.UUID, store_id: str) -> None:
+    """Before a full copy: the chain knows the replica, with a cursor no later than the copy's snapshot.
+
+    Otherwise a prune running between the copy's snapshot and its registration (a first pull of a million
+    members takes a minute) would delete changes of transactions that were still running at the snapshot,
+    which the replica's next pull must read.
+    """
+    with chain.write() as session:
+        now_xmin = session.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one()
+        session.execute(pg_insert(SyncPeer).values(replica_id=replica_id, store_id=store_id, applied_seq=0,
+                                                   cursor=now_xmin)
+                        .on_conflict_do_update(index_elements=[SyncPeer.replica_id], set_={
+                            "cursor": func.least(func.coalesce(SyncPeer.cursor, now_xmin), now_xmin)}))
+
+
+def prune_change_log(chain: Database) -> int:
+    """``prune`` and how many rows it deleted."""
+    return prune(chain).total
 
 
 def _refuse_over_local_facts(replica: Database) -> None:
