@@ -62,6 +62,7 @@ def run_check(db: Database, *, max_listed: int = 50) -> CheckReport:
         _wheels(session, report, max_listed)
         _task_claims(session, report, max_listed)
         _reviews(session, report, max_listed)
+        _merged(session, report, max_listed)
         report.problems += audit.verify_chain(session)
     return report
 
@@ -383,6 +384,24 @@ def _task_claims(session: Session, report: CheckReport, limit: int) -> None:
                                f"invited by {referrer_id}")
 
 
+def _merged(session: Session, report: CheckReport, limit: int) -> None:
+    """A merged member (``merge.py``) holds nothing, points at an active-or-frozen member, and only merged ones do."""
+    kept = aliased(Member)
+    open_ = select(PointLot.member_id, func.sum(PointLot.remaining).label("open")) \
+        .where(PointLot.remaining > 0).group_by(PointLot.member_id).subquery()
+    rows = session.execute(
+        select(Member.id, Member.status, Member.balance, Member.merged_into, kept.status, open_.c.open)
+        .outerjoin(kept, kept.id == Member.merged_into).outerjoin(open_, open_.c.member_id == Member.id)
+        .where(or_(Member.status == "merged", Member.merged_into.is_not(None)))
+        .where(or_(Member.status != "merged", Member.merged_into.is_(None), Member.balance != 0,
+                   open_.c.open.is_not(None), kept.id.is_(None), kept.status == "merged",
+                   Member.merged_into == Member.id)).limit(limit)
+    ).all()
+    for member_id, status, balance, into, into_status, held in rows:
+        report.problems.append(f"member {member_id}: {status}, merged into {into or 'nobody'} "
+                               f"({into_status or 'missing'}), balance {balance}, open lots {held or 0}")
+
+
 def _reviews(session: Session, report: CheckReport, limit: int) -> None:
     """A case is open exactly while it has no decision; a rejection reversed each flagged earning once."""
     rows = session.execute(
@@ -392,7 +411,8 @@ def _reviews(session: Session, report: CheckReport, limit: int) -> None:
                    and_(ReviewCase.status != "open", or_(ReviewDecision.case_id.is_(None),
                                                          ReviewDecision.decision != ReviewCase.status,
                                                          ReviewCase.open_key.is_not(None))),
-                   ReviewCase.status.not_in(("open", "approved", "rejected", "resolved")))).limit(limit)
+                   ReviewCase.status.not_in(("open", "approved", "rejected", "resolved", "merged",
+                                             "kept_apart")))).limit(limit)
     ).all()
     for case_id, status, decision, open_key in rows:
         report.problems.append(f"review case {case_id}: status {status}, decision {decision or 'none'}"

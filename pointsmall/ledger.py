@@ -47,6 +47,7 @@ class EntryKind(str, enum.Enum):
     WHEEL_PRIZE = "wheel_prize"
     TASK_REWARD = "task_reward"
     REVIEW_REVERSAL = "review_reversal"  # a supervisor rejected flagged earnings (reviews.py)
+    MERGE = "merge"  # a merged member's balance moved to the member kept (merge.py), one entry each side
 
 
 @dataclass(frozen=True)

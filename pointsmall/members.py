@@ -41,6 +41,7 @@ _CODE_NOISE_RE = re.compile(r"[\s\-]")
 class Status(str, enum.Enum):
     ACTIVE = "active"
     FROZEN = "frozen"
+    MERGED = "merged"  # merged into another member (merge.py): lookups lead to that member
 
 
 # -- normalising what people type -------------------------------------------
@@ -127,6 +128,16 @@ class MemberSummary:
     balance: int
     status: str
     needs_review: bool
+    merged_into: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class MergedInto:
+    """The member a merged member went into, as the counter names it."""
+
+    id: uuid.UUID
+    name: str
+    card_code: str
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,7 @@ class MemberView:
     progress: tiers.TierProgress
     expiring: ledger.ExpiringPoints | None
     manual_tier_reason: str | None
+    merged_into: MergedInto | None = None
 
 
 def shown_phone(actor: Actor, phone: str) -> str:
@@ -166,7 +178,22 @@ def member_view(session: Session, actor: Actor, member: Member, today: date | No
         member.joined_on, member.home_store_id, member.status, member.consent, member.balance,
         member.needs_review, member.review_reason, prog.current, prog, ledger.next_expiring(session, member.id),
         member.manual_tier_reason if prog.manual_until else None,
+        _merged_into(session, member.merged_into) if member.merged_into is not None else None,
     )
+
+
+def _merged_into(session: Session, member_id: uuid.UUID) -> MergedInto | None:
+    row = session.execute(select(Member.id, Member.name, Member.card_code).where(Member.id == member_id)).first()
+    return MergedInto(*row) if row else None
+
+
+def merged_members(db: Database, actor: Actor, member_id: uuid.UUID) -> list[MemberSummary]:
+    """The members merged into this one (their history stays theirs: the detail links to it)."""
+    require(actor, Permission.MEMBER_VIEW)
+    with db.read() as session:
+        rows = session.connection().execute(_SUMMARIES.where(Member.merged_into == member_id)
+                                             .order_by(Member.id)).all()
+        return [_summary(actor, m) for m in rows]
 
 
 def get_member(db: Database, actor: Actor, member_id: uuid.UUID) -> MemberView:
@@ -182,17 +209,18 @@ def get_member(db: Database, actor: Actor, member_id: uuid.UUID) -> MemberView:
 # the tier ladder); built once, run as plain rows (no ORM objects): the counter searches on every
 # keystroke and on every scan.
 _SUMMARY_COLUMNS = (Member.id, Member.card_code, Member.name, Member.phone, Tier.code.label("tier_code"),
-                    Member.balance, Member.status, Member.needs_review)
+                    Member.balance, Member.status, Member.needs_review, Member.merged_into)
 _SUMMARIES = select(*_SUMMARY_COLUMNS).join_from(Member, Tier, Tier.id == Member.tier_id)
 _BY_CARD = _SUMMARIES.where(Member.card_code == bindparam("card"))
 _BY_PHONE = _SUMMARIES.where(Member.phone == bindparam("phone"))
+_BY_ID = _SUMMARIES.where(Member.id == bindparam("member"))
 _BY_LAST4 = _SUMMARIES.where(Member.phone_last4 == bindparam("last4")).order_by(Member.name) \
     .limit(bindparam("limit"))
 
 
 def _summary(actor: Actor, m: Row[Any]) -> MemberSummary:
     return MemberSummary(m.id, m.card_code, m.name, shown_phone(actor, m.phone), m.tier_code, m.balance, m.status,
-                         m.needs_review)
+                         m.needs_review, m.merged_into)
 
 
 # -- search ------------------------------------------------------------------
@@ -252,7 +280,21 @@ def _search(conn: Connection, actor: Actor, query: str, limit: int) -> SearchRes
         rows = conn.execute(_BY_LAST4, {"last4": key, "limit": limit}).all()
     else:
         rows = _by_name(conn, q, limit)
+    if kind in (MatchKind.CARD, MatchKind.PHONE) and rows and rows[0].merged_into is not None:
+        rows = _kept_for(conn, rows[0])
     return SearchResult(kind, [_summary(actor, m) for m in rows])
+
+
+def _kept_for(conn: Connection, merged: Row[Any]) -> list[Row[Any]]:
+    """A merged member's card or phone leads to the member it went into (following a chain of merges)."""
+    row, seen = merged, {merged.id}
+    while row.merged_into is not None and row.merged_into not in seen:
+        found = conn.execute(_BY_ID, {"member": row.merged_into}).first()
+        if found is None:
+            break
+        row = found
+        seen.add(row.id)
+    return [row]
 
 
 def _by_name(conn: Connection, q: str, limit: int) -> list[Row[Any]]:
@@ -396,6 +438,9 @@ def update_member(db: Database, actor: Actor, member_id: uuid.UUID, *, name: str
 def set_status(db: Database, actor: Actor, member_id: uuid.UUID, status: Status | str, reason: str) -> MemberView:
     require(actor, Permission.MEMBER_FREEZE)
     status = Status(status)
+    if status is Status.MERGED:
+        raise ValidationError("Members are merged from the review queue's merge case, not by their status.",
+                              field="status")
     if len(reason.strip()) < 2:
         raise ValidationError("Give a reason.", field="reason")
     now = utc_now()
@@ -404,6 +449,8 @@ def set_status(db: Database, actor: Actor, member_id: uuid.UUID, status: Status 
         member = session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound("No such member.")
+        if member.status == Status.MERGED.value:
+            raise Conflict("This member was merged into another member; its status no longer changes.")
         before = {"status": member.status}
         member.status, member.updated_at = status.value, now
         audit.record(session, actor, "member.status", "member", member.id, before,

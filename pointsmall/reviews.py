@@ -59,9 +59,13 @@ class Status(str, enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     RESOLVED = "resolved"
+    # The duplicate-phone case's decisions, taken by ``merge.py`` (they need the members and the phone):
+    MERGED = "merged"  # the two accounts were one person's: merged into the one kept
+    KEPT_APART = "kept_apart"  # two people: the new member's phone was corrected
 
 
-DECISIONS = (Status.APPROVED, Status.REJECTED, Status.RESOLVED)
+DECISIONS = (Status.APPROVED, Status.REJECTED, Status.RESOLVED)  # what ``decide`` takes
+MERGE_DECISIONS = (Status.MERGED, Status.KEPT_APART)  # what only ``merge.py`` takes
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def _case_views(session: Session, cases: list[ReviewCase]) -> list[CaseView]:
         d = decisions.get(case.id)
         decision = None if d is None else DecisionView(d.decision, d.note, d.points_reversed, d.staff_id,
                                                        names.get(d.staff_id, "?"), d.store_id, d.occurred_at)
-        allowed = (tuple(s.value for s in DECISIONS if s in kind_rules(case.kind).decisions)
+        allowed = (tuple(s.value for s in DECISIONS + MERGE_DECISIONS if s in kind_rules(case.kind).decisions)
                    if case.status == Status.OPEN.value else ())
         listed = tuple(subjects[case.id])
         views.append(CaseView(
@@ -340,6 +344,8 @@ def decide(db: Database, actor: Actor, case_id: uuid.UUID, decision: Status | st
         decision = Status(decision)
     except ValueError:
         raise ValidationError("Decide approve, reject or resolve.", field="decision") from None
+    if decision in MERGE_DECISIONS:
+        raise ValidationError("Merge the two members or correct the phone from the case itself.", field="decision")
     if decision not in DECISIONS:
         raise ValidationError("Decide approve, reject or resolve.", field="decision")
     note = (note or "").strip()
@@ -383,6 +389,26 @@ def decide(db: Database, actor: Actor, case_id: uuid.UUID, decision: Status | st
                      {"status": decision.value, "note": note, "points_reversed": reversed_,
                       "member": case.member_id}, now)
         return _case_view(session, case)
+
+
+def close_case(session: Session, actor: Actor, case: ReviewCase, decision: Status, note: str, now: datetime) -> None:
+    """Decide a case the caller locked and acted on (``merge.py``), in the caller's transaction.
+
+    The same guarded UPDATE as ``decide``: if another supervisor decided it first, nothing is written and the
+    caller's whole transaction (the merge with it) rolls back.
+    """
+    moved = session.execute(
+        update(ReviewCase).where(ReviewCase.id == case.id, ReviewCase.status == Status.OPEN.value)
+        .values(status=decision.value, open_key=None, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise Conflict("This case was already decided.")
+    session.add(ReviewDecision(case_id=case.id, decision=decision.value, note=note[:MAX_NOTE], points_reversed=0,
+                               staff_id=actor.staff_id, store_id=actor.store_id, occurred_at=now))
+    session.flush()
+    session.refresh(case)
+    audit.record(session, actor, f"review.{decision.value}", "review_case", case.id, {"status": "open"},
+                 {"status": decision.value, "note": note[:MAX_NOTE], "member": case.member_id}, now)
 
 
 def reversal_key(entry_id: object) -> str:
@@ -452,3 +478,6 @@ for _kind in ("sync_task_twice", "sync_referral_twice", "sync_referral_code", "s
               # Wheel prizes, budget or caps passed at two offline stores (pointsmall/sync/prizes.py).
               "sync_prize_oversold", "sync_wheel_over_budget", "sync_wheel_over_cap"):
     register_kind(_kind, (Status.RESOLVED,))
+# The same phone or card registered at two offline stores (pointsmall/sync/project.py): one person's two
+# accounts are merged, or two people are kept apart with the new member's phone corrected (merge.py).
+register_kind("sync_member_merge", MERGE_DECISIONS)

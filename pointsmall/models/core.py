@@ -113,6 +113,11 @@ class Member(Base):
     review_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # A member merged into another (``merge.py``, status "merged"): the account it went into, when, and the
+    # request that did it (a retry is recognised). No foreign key: adding one would copy the table on SQLite.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    merged_at: Mapped[datetime | None]
+    merge_request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class MemberSearchTerm(Base):
