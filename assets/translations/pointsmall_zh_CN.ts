@@ -1482,6 +1482,46 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>图片为 {w} x {h} 像素，尺寸过大，无法使用。</translation>
     </message>
     <message>
+        <source>Members are merged from the review queue&apos;s merge case, not by their status.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This member was merged into another member; its status no longer changes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This case is not about a phone registered at two stores.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A request id has 1 to 64 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A member cannot be merged into itself; choose two different members.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The member who first registered this phone or card was not found; correct the phone instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep one of the two members of this case.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} was already merged into another member; merge into that member instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}&apos;s account is frozen; unfreeze it before merging.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} was already merged into another member.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No prize with the code {code}; check it and type it again.</source>
         <translation>没有券码为 {code} 的奖品；请核对后重新输入。</translation>
     </message>
@@ -1550,6 +1590,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>未知的审核状态：{status}</translation>
     </message>
     <message>
+        <source>Merge the two members or correct the phone from the case itself.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Decide approve, reject or resolve.</source>
         <translation>请选择通过、驳回或已处理。</translation>
     </message>
@@ -1612,6 +1656,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>This database is the replica of store {store}; it cannot serve store {other}.</source>
         <translation>此数据库是门店 {store} 的副本，不能用于门店 {other}。</translation>
+    </message>
+    <message>
+        <source>Pruning the change log is head office&apos;s job: run it on the chain&apos;s PostgreSQL (pointsmall-admin sync prune --chain URL), not on {database}.</source>
+        <translation>清理变更日志由总部执行：请在连锁总部的 PostgreSQL 数据库上运行（pointsmall-admin sync prune --chain URL），而不是在 {database} 上。</translation>
     </message>
     <message>
         <source>Head office&apos;s database is at schema {theirs}, this program at {ours}: update the program or head office&apos;s database first.</source>
@@ -1680,6 +1728,14 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     <message>
         <source>Deciding a review case needs the connection to head office: this till works on the store&apos;s offline copy, and the case would come back open with the next sync. Decide it at a till connected to head office.</source>
         <translation>需要连接总部才能处理审核案件：本收银台使用的是门店的离线副本，下次同步时案件会重新变为待处理。请在连接总部的收银台上处理。</translation>
+    </message>
+    <message>
+        <source>Tiers are evaluated at head office: the monthly evaluation needs the connection to head office. This till works on the store&apos;s offline copy, whose tiers head office&apos;s data would overwrite. Tier-ups from purchases at this till still count.</source>
+        <translation>会员等级由总部评定：每月等级评定需要连接总部。本收银台使用的是门店的离线副本，总部的数据会覆盖这里评定的等级。本收银台消费带来的升级照常有效。</translation>
+    </message>
+    <message>
+        <source>The abuse scan runs at head office: it needs the connection to head office. This till works on the store&apos;s offline copy and sees only its own store&apos;s earnings; the cases it opened would stay on this computer.</source>
+        <translation>风险扫描由总部执行：需要连接总部。本收银台使用的是门店的离线副本，只能看到本店的积分获取记录；扫描开出的案件只会留在这台电脑上。</translation>
     </message>
     <message>
         <source>Already done; this task pays {times} time(s) in all.</source>
