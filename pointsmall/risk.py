@@ -21,7 +21,9 @@ from redeeming and spinning until the case is decided.
 ``evaluate`` runs in the earning's own transaction (tasks and sign-ins call
 it, with the member row locked); ``scan`` checks every member who earned in
 the longest window, for earnings made where no rule ran (wheel prizes,
-earnings synced from offline stores).
+earnings synced from offline stores). ``scan`` is head office's job: an
+offline store's replica refuses it (it sees only its own store's earnings,
+and the cases it opened would stay on that computer).
 """
 from __future__ import annotations
 
