@@ -36,9 +36,8 @@ from pointsmall import bootstrap, purchases, staff  # noqa: E402
 from pointsmall.db import Database  # noqa: E402
 from pointsmall.ids import new_id  # noqa: E402
 from pointsmall.models import Store, Tier  # noqa: E402
-from pointsmall.sync import attach_replica, first_pull, replica_sender, sync_once  # noqa: E402
-from pointsmall.sync import outbox  # noqa: E402
-from pointsmall.sync.inbox import receive  # noqa: E402
+from pointsmall.sync import attach_replica, first_pull, sync_once  # noqa: E402
+from pointsmall.sync.engine import push  # noqa: E402
 from pointsmall.sync.outbox import seal  # noqa: E402
 
 DB_NAME = "pointsmall_bench_sync"
@@ -191,19 +190,8 @@ def measure_push(chain: Database, directory: Path, sample: list[uuid.UUID], staf
     pusher = new_replica(directory, "push.db")
     write_offline_awards(pusher, sample, staff_id, events)
     sealed, seal_wall, seal_cpu = timed(lambda: seal(pusher))
-    sender = replica_sender(pusher)
-
-    def push_all() -> int:
-        pushed = 0
-        while True:
-            batch = outbox.unacked(pusher, 2000)
-            if not batch:
-                return pushed
-            got = receive(chain, sender, batch)
-            outbox.mark_acked(pusher, got.applied_through)
-            pushed += got.applied
-
-    pushed, push_wall, push_cpu = timed(push_all)
+    report, push_wall, push_cpu = timed(lambda: push(pusher, chain))
+    pushed = report.pushed
     pusher.dispose()
     assert sealed == events == pushed, (sealed, pushed)
     wall, cpu = seal_wall + push_wall, seal_cpu + push_cpu

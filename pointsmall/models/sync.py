@@ -65,7 +65,7 @@ class SyncPending(Base):
     """A fact the chain has not confirmed yet that moves a projection."""
 
     __tablename__ = "sync_pending"
-    __table_args__ = (Index("ix_sync_pending_kind_key", "kind", "key_id"),)
+    __table_args__ = (Index("ix_sync_pending_kind_key", "kind", "key_id"), Index("ix_sync_pending_event_seq", "event_seq"))
     row_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the entry's id
     kind: Mapped[str] = mapped_column(String(8))  # points (key: member), stock (key: item)
     key_id: Mapped[str] = mapped_column(String(64))

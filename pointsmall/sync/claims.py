@@ -71,23 +71,23 @@ class OnceOnly:
             # Plain IN lists (a row-value IN list is not matched to the unique index), filtered here.
             for t, m, period, slot in conn.execute(select(TaskClaim.task_id, TaskClaim.member_id, TaskClaim.period,
                                                           TaskClaim.slot)
-                                                   .where(TaskClaim.member_id.in_(sorted({k[1] for k in keys})),
-                                                          TaskClaim.task_id.in_(sorted({k[0] for k in keys})))):
+                                                   .where(self.p.among(TaskClaim.member_id, {k[1] for k in keys}),
+                                                          self.p.among(TaskClaim.task_id, {k[0] for k in keys}))):
                 if (t, m, period) in keys:
                     self.slots[(t, m, period)].add(slot)
         friends = sorted({c["referral_friend_id"] for c in claims if c["referral_friend_id"]}
                          | {r["friend_id"] for r in by_table.get("referrals", [])})
         if friends:
             self.friend_paid |= set(conn.execute(select(TaskClaim.task_id, TaskClaim.referral_friend_id)
-                                                 .where(TaskClaim.referral_friend_id.in_(friends))).all())
+                                                 .where(self.p.among(TaskClaim.referral_friend_id, friends))).all())
             self.referrer_of.update(conn.execute(select(Referral.friend_id, Referral.referrer_id)
-                                                 .where(Referral.friend_id.in_(friends))).all())
+                                                 .where(self.p.among(Referral.friend_id, friends))).all())
         code_rows = by_table.get("referral_codes", [])
         owners = sorted({r["member_id"] for r in code_rows} | {r["referrer_id"] for r in by_table.get("referrals", [])})
         codes = sorted({r["code"] for r in code_rows})
         if owners or codes:
             for code, member_id in conn.execute(select(ReferralCode.code, ReferralCode.member_id).where(
-                    ReferralCode.member_id.in_(owners) | ReferralCode.code.in_(codes))):
+                    self.p.among(ReferralCode.member_id, owners) | self.p.among(ReferralCode.code, codes))):
                 self.code_of[member_id], self.code_owner[code] = code, member_id
         self._preload_numbers(by_table)
 
@@ -103,17 +103,17 @@ class OnceOnly:
             number = getattr(model, column)
             for store_id, numbers in wanted.items():
                 found |= {(store_id, n) for n in conn.scalars(select(number).where(
-                    model.store_id == store_id, number.in_(sorted(numbers))))}
+                    model.store_id == store_id, self.p.among(number, numbers)))}
         refunded = sorted({r["purchase_id"].hex for r in by_table.get("refunds", [])})
         if refunded:  # refunds of a purchase whose receipt was awarded twice (its award reversed already)
             for ref_id, case_id in conn.execute(
                     select(ReviewSubject.ref_id, ReviewCase.id).join(ReviewCase, ReviewCase.id == ReviewSubject.case_id)
                     .where(ReviewCase.kind == "sync_receipt_twice", ReviewSubject.ref_kind == "purchase",
-                           ReviewSubject.ref_id.in_(refunded))):
+                           self.p.among(ReviewSubject.ref_id, refunded))):
                 self.reverse_purchase[uuid.UUID(ref_id)] = ("", case_id)
         idem = sorted({r["idem_key"] for r in by_table.get("point_entries", []) if r.get("idem_key")})
         if idem:
-            self.idem_keys |= set(conn.scalars(select(PointEntry.idem_key).where(PointEntry.idem_key.in_(idem))))
+            self.idem_keys |= set(conn.scalars(select(PointEntry.idem_key).where(self.p.among(PointEntry.idem_key, idem))))
 
     # -- one row -------------------------------------------------------------------------------
 

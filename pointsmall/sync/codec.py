@@ -12,12 +12,12 @@ different event wearing the same id.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Boolean, Date, Table, Uuid
 
 from ..models import Base, UTCDateTime
@@ -37,12 +37,21 @@ def encode_row(row: dict[str, Any]) -> dict[str, Any]:
     return {key: _plain(value) for key, value in row.items()}
 
 
+def canonical_bytes(payload: Any) -> bytes:
+    """Canonical JSON as UTF-8: sorted keys, no spaces, non-ASCII kept as it is."""
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+
+
 def canonical(payload: Any) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return canonical_bytes(payload).decode("utf-8")
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+
+
+def parse(payload: str | bytes) -> Any:
+    return orjson.loads(payload)
 
 
 def table(name: str) -> Table:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,9 +24,9 @@ from ..clock import utc_now
 from ..db import Database
 from ..errors import DomainError
 from ..models import SyncState
-from . import outbox
+from . import inbox, outbox
 from .errors import NotAReplica
-from .inbox import Sender, receive
+from .inbox import Sender
 from .pull import Progress, PullReport, pull
 
 Faults = Callable[[str], None]  # called at each crash point with its name; raising there simulates a crash
@@ -130,6 +131,15 @@ def sync_once(replica: Database, chain: Database, *, progress: Progress | None =
     return report
 
 
+def push(replica: Database, chain: Database, *, batch: int = 2000, progress: Progress | None = None) -> SyncReport:
+    """Seal and push only, no pull (the push benchmark); unlike ``sync_once`` it raises what goes wrong."""
+    report = SyncReport()
+    with _lock(replica):
+        report.sealed = outbox.seal(replica)
+        _push(replica, chain, report, batch, progress, lambda point: None)
+    return report
+
+
 class InjectedCrash(Exception):
     """Raised by test fault hooks: the process 'dies' here."""
 
@@ -140,29 +150,41 @@ def _injected(exc: BaseException) -> bool:
 
 def _push(replica: Database, chain: Database, report: SyncReport, batch: int, progress: Progress | None,
           fault: Faults) -> None:
+    """Batches in order, each applied and acknowledged before the next is sent.
+
+    While the chain applies a batch, a second thread reads and prepares the
+    next one (digests, decoding: no database of the chain's), so the two
+    cores of a till are both at work.
+    """
     total = sync_status(replica).pending_events
     sender = replica_sender(replica)
     done = 0
-    while True:
-        events = outbox.unacked(replica, batch)
-        if not events:
-            return
-        fault("before_upload")
-        received = receive(chain, sender, events)
-        fault("after_chain_commit")
-        outbox.mark_acked(replica, received.applied_through)
-        fault("after_ack")
-        report.pushed += received.applied
-        report.repeated += received.repeated
-        report.conflicts += received.conflicts
-        report.acked_seq = received.applied_through
-        done += received.applied + received.repeated
-        if progress:
-            progress("push", done, total)
-        if received.applied_through < events[-1].seq:
-            # The chain held events back (a gap it cannot have: we send in order); stop rather than loop.
-            report.errors.append(f"head office applied events only up to {received.applied_through}")
-            return
+
+    def read_after(seq: int | None) -> inbox.Prepared:
+        return inbox.prepare(outbox.unacked(replica, batch, after=seq))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as ahead:
+        prepared = read_after(None)
+        while prepared.events:
+            last = prepared.events[-1].seq
+            following = ahead.submit(read_after, last)
+            fault("before_upload")
+            received = inbox.receive(chain, sender, prepared)
+            fault("after_chain_commit")
+            outbox.mark_acked(replica, received.applied_through)
+            fault("after_ack")
+            report.pushed += received.applied
+            report.repeated += received.repeated
+            report.conflicts += received.conflicts
+            report.acked_seq = received.applied_through
+            done += received.applied + received.repeated
+            if progress:
+                progress("push", done, total)
+            if received.applied_through < last:
+                # The chain held events back (a gap it cannot have: we send in order); stop rather than loop.
+                report.errors.append(f"head office applied events only up to {received.applied_through}")
+                return
+            prepared = following.result()
 
 
 def replica_sender(replica: Database) -> Sender:

@@ -9,14 +9,21 @@ above the position are applied in number order until the first gap, so a
 batch that arrives before its predecessor is held back and sent again,
 never applied out of order. The answer is the position now applied: the
 store's acknowledgement.
+
+Checking digests and decoding the payloads needs no database: ``prepare``
+does it before the transaction, so a pusher can prepare its next batch
+while the chain applies this one (``receive`` prepares what it is given
+unprepared).
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -25,8 +32,11 @@ from ..db import Database
 from ..models import SyncInbox, SyncPeer, Store
 from . import codec
 from .errors import EventContentMismatch, OutboxOutOfStep, ReplicaOfAnotherChain, SyncStopped
+from .gc_pause import paused_gc
 from .outbox import OutboundEvent
 from .project import Projector
+
+Rows = list[tuple[str, dict[str, Any]]]
 
 
 @dataclass
@@ -46,9 +56,32 @@ class Sender:
     store_id: str
 
 
-def receive(chain: Database, sender: Sender, events: list[OutboundEvent]) -> Received:
-    with chain.write() as session:
-        return receive_in(session, sender, events)
+@dataclass(frozen=True)
+class Prepared:
+    """A batch checked and decoded for the chain: in number order, each digest verified, rows parsed.
+
+    Applying changes the rows (the chain's numbers, balances): a Prepared is received once.
+    """
+
+    events: list[OutboundEvent]
+    rows: dict[uuid.UUID, Rows]
+
+
+def prepare(events: list[OutboundEvent]) -> Prepared:
+    with paused_gc():
+        events = sorted(events, key=lambda e: e.seq)
+        for e in events:
+            if codec.digest(e.payload) != e.digest:
+                raise SyncStopped(reason=f"event {e.event_id} arrived damaged (its digest does not match)")
+        decode = codec.decode_row
+        return Prepared(events, {e.event_id: [(name, decode(name, row)) for name, row in codec.parse(e.payload)["rows"]]
+                                 for e in events})
+
+
+def receive(chain: Database, sender: Sender, events: list[OutboundEvent] | Prepared) -> Received:
+    batch = events if isinstance(events, Prepared) else prepare(events)
+    with paused_gc(), chain.write() as session:
+        return receive_in(session, sender, batch)
 
 
 def _peer(session: Session, sender: Sender) -> SyncPeer:
@@ -66,17 +99,18 @@ def _peer(session: Session, sender: Sender) -> SyncPeer:
     return peer
 
 
-def receive_in(session: Session, sender: Sender, events: list[OutboundEvent]) -> Received:
+def receive_in(session: Session, sender: Sender, batch: Prepared) -> Received:
     store_id = sender.store_id
     peer = _peer(session, sender)
     result = Received(applied_through=peer.applied_seq)
-    events = sorted(events, key=lambda e: e.seq)
-    for e in events:
-        if codec.digest(e.payload) != e.digest:
-            raise SyncStopped(reason=f"event {e.event_id} arrived damaged (its digest does not match)")
-    known = {row.event_id: row for row in session.execute(
+    events = batch.events
+    projector = Projector(session, store_id)
+    # Only events at or below the applied position can be repeats; a new event whose id the chain already has
+    # (under another number) is stopped by the inbox's primary key below, so a push of new events costs no probe.
+    maybe_seen = [e.event_id for e in events if e.seq <= peer.applied_seq]
+    known = {row.event_id: row for row in projector.conn.execute(
         select(SyncInbox.event_id, SyncInbox.store_seq, SyncInbox.digest)
-        .where(SyncInbox.event_id.in_([e.event_id for e in events]))).all()}
+        .where(projector.among(SyncInbox.event_id, maybe_seen))).all()} if maybe_seen else {}
     expected = peer.applied_seq + 1
     fresh: list[OutboundEvent] = []
     for e in events:
@@ -95,17 +129,30 @@ def receive_in(session: Session, sender: Sender, events: list[OutboundEvent]) ->
         fresh.append(e)
         expected += 1
     if fresh:
-        projector = Projector(session, store_id)
-        rows = [json.loads(e.payload)["rows"] for e in fresh]
+        rows = [batch.rows[e.event_id] for e in fresh]
+        _record(projector, sender, fresh, rows)
         counts = projector.apply_batch([(e.event_id, r) for e, r in zip(fresh, rows)])
-        now = utc_now()
-        projector.insert_rows("sync_inbox", [dict(event_id=e.event_id, replica_id=sender.replica_id,
-                                                  store_id=store_id, store_seq=e.seq,
-                                                  digest=e.digest, rows=len(r), conflicts=n, received_at=now)
-                                             for e, r, n in zip(fresh, rows, counts)])
+        if any(counts):
+            projector.update_rows("sync_inbox", "event_id", [("conflicts", "int", [n for n in counts if n])],
+                                  [e.event_id for e, n in zip(fresh, counts) if n])
         result.conflicts = projector.conflicts
         result.applied = len(fresh)
     session.execute(update(SyncPeer).where(SyncPeer.replica_id == sender.replica_id)
                     .values(applied_seq=expected - 1, last_push_at=utc_now()))
     result.applied_through = expected - 1
     return result
+
+
+def _record(projector: Projector, sender: Sender, fresh: list[OutboundEvent], rows: list[Rows]) -> None:
+    """The inbox rows first: an id the chain already has (sent again under a new number) stops the batch here."""
+    now = utc_now()
+    try:
+        projector.insert_rows("sync_inbox", [dict(event_id=e.event_id, replica_id=sender.replica_id,
+                                                  store_id=sender.store_id, store_seq=e.seq, digest=e.digest,
+                                                  rows=len(r), conflicts=0, received_at=now)
+                                             for e, r in zip(fresh, rows)])
+    except (IntegrityError, psycopg.errors.UniqueViolation) as exc:
+        # The transaction is undone whole; say which event came again.
+        text = str(exc)
+        again = next((e for e in fresh if str(e.event_id) in text or e.event_id.hex in text), fresh[0])
+        raise EventContentMismatch(event=str(again.event_id), seq=again.seq, store=sender.store_id) from exc

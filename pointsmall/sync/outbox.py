@@ -10,7 +10,6 @@ never change: a retry sends exactly what the first attempt sent.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from ..ids import new_id
 from ..models import SyncCaptured, SyncOutbox, SyncState
 from . import codec
 from .capture import FACT_TABLES
+from .gc_pause import paused_gc
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def seal(replica: Database, *, max_rows: int = SEAL_ROWS) -> int:
     """Seal every captured row into events; returns how many events were made."""
     made = 0
     while True:
-        with replica.write() as session:
+        with paused_gc(), replica.write() as session:
             n = _seal_some(session, max_rows)
         made += n
         if n == 0:
@@ -73,9 +73,9 @@ def _seal_some(session: Any, max_rows: int) -> int:
         if index < last and captured[index + 1][1] == txn:
             continue
         state_seq += 1
-        payload = codec.canonical({"rows": [[name, found] for name, row_key in group
-                                            if (found := rows.get((name, row_key))) is not None]})
-        outbox.append((state_seq, new_id().hex, payload, codec.digest(payload), len(group), now))
+        payload = codec.canonical_bytes({"rows": [[name, found] for name, row_key in group
+                                                  if (found := rows.get((name, row_key))) is not None]})
+        outbox.append((state_seq, new_id().hex, payload.decode("utf-8"), codec.digest(payload), len(group), now))
         pending_marks += [(state_seq, row_key) for name, row_key in group
                           if name in ("point_entries", "stock_entries")]
         group = []
@@ -112,11 +112,13 @@ def _fetch(conn: Any, captured: list[Any]) -> dict[tuple[str, str], dict[str, An
     return found
 
 
-def unacked(replica: Database, limit: int) -> list[OutboundEvent]:
+def unacked(replica: Database, limit: int, *, after: int | None = None) -> list[OutboundEvent]:
+    """The next ``limit`` events not acknowledged yet (or, with ``after``, the next ones past that number)."""
     with replica.read() as session:
-        acked = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
+        if after is None:
+            after = session.scalar(select(SyncState.acked_seq).where(SyncState.id == 1)) or 0
         rows = session.execute(select(SyncOutbox.seq, SyncOutbox.event_id, SyncOutbox.payload, SyncOutbox.digest)
-                               .where(SyncOutbox.seq > acked).order_by(SyncOutbox.seq).limit(limit)).all()
+                               .where(SyncOutbox.seq > after).order_by(SyncOutbox.seq).limit(limit)).all()
     return [OutboundEvent(*row) for row in rows]
 
 
@@ -159,4 +161,4 @@ def pending_counts(session: Any) -> tuple[int, int]:
 
 
 def event_rows(payload: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(name, row) for name, row in json.loads(payload)["rows"]]
+    return [(name, row) for name, row in codec.parse(payload)["rows"]]

@@ -45,22 +45,22 @@ class PrizeLimits:
         conn = self.p.conn
         wheel_ids = sorted({d["wheel_id"] for d in draws})
         for w, v, i, stock in conn.execute(select(WheelSegment.wheel_id, WheelSegment.version, WheelSegment.idx,
-                                                  WheelSegment.stock).where(WheelSegment.wheel_id.in_(wheel_ids))):
+                                                  WheelSegment.stock).where(self.p.among(WheelSegment.wheel_id, wheel_ids))):
             self.stock[(w, v, i)] = stock
         for w, budget in conn.execute(select(Wheel.id, WheelVersion.budget)
                                       .join(WheelVersion, (WheelVersion.wheel_id == Wheel.id)
                                             & (WheelVersion.version == Wheel.version))
-                                      .where(Wheel.id.in_(wheel_ids))):
+                                      .where(self.p.among(Wheel.id, wheel_ids))):
             self.budget[w] = budget
         for w, v, daily, total in conn.execute(select(WheelVersion.wheel_id, WheelVersion.version,
                                                       WheelVersion.daily_cap, WheelVersion.total_cap)
-                                               .where(WheelVersion.wheel_id.in_(wheel_ids))):
+                                               .where(self.p.among(WheelVersion.wheel_id, wheel_ids))):
             self.caps[(w, v)] = (daily, total)
         keys = ([f"{OVERSOLD}:{w.hex}:{v}:{i}" for (w, v, i), stock in self.stock.items() if stock is not None]
                 + [f"{OVER_BUDGET}:{w.hex}" for w, budget in self.budget.items() if budget is not None]
                 + sorted({f"{OVER_CAP}:{d['wheel_id'].hex}:{d['member_id'].hex}" for d in draws}))
         for key, case_id in conn.execute(select(ReviewCase.open_key, ReviewCase.id)
-                                         .where(ReviewCase.open_key.in_(keys))):
+                                         .where(self.p.among(ReviewCase.open_key, keys))):
             self.open[key] = case_id
 
     def check(self, row: dict[str, Any], awarded: int, spent: int) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from pointsmall import members, redemption, signin
 from pointsmall.errors import DomainError
-from pointsmall.models import Member, PointEntry, ReviewCase, ReviewSubject, SignIn, StockEntry, SyncSetAside
+from pointsmall.models import Member, PointEntry, ReviewCase, ReviewSubject, SignIn, StockEntry, SyncInbox, SyncSetAside
 
 from .sync_support import (
     assert_agree,
@@ -48,7 +48,10 @@ def test_the_same_points_spent_at_two_offline_stores_are_both_honoured_and_the_m
         assert member is not None and member.needs_review
         redeems = session.scalar(select(func.count()).select_from(PointEntry)
                                  .where(PointEntry.member_id == member_id, PointEntry.kind == "redeem"))
+        conflicted = session.execute(select(SyncInbox.store_id, SyncInbox.conflicts)
+                                     .where(SyncInbox.conflicts > 0)).all()
     assert redeems == 2  # both honoured: the goods have left
+    assert conflicted == [("S03", 1)]  # the inbox says which event met the conflict
     [case] = _cases(chain.db, "sync_overspend")
     assert case.block_redeem and case.status == "open" and case.member_id == member_id
     assert json.loads(case.details)["available"] == 100

@@ -116,3 +116,23 @@ def test_a_repeat_with_other_content_stops_the_sync(chain, tmp_path):  # noqa: F
     with pytest.raises(OutboxOutOfStep):
         receive(chain.db, replica_sender(store.db), [other_id])
     assert balance(chain.db, member_id) == 40
+
+
+def test_an_event_sent_again_under_a_new_number_stops_the_sync_and_applies_nothing(chain, tmp_path):  # noqa: F811
+    """The inbox does not probe new numbers for known ids: its primary key stops the whole batch instead."""
+    member_id = chain_member(chain)
+    store = new_store(chain, "S02", tmp_path)
+    award(store.db, store.cashier, member_id, 40)
+    award(store.db, store.cashier, member_id, 5)
+    outbox.seal(store.db)
+    first, second = outbox.unacked(store.db, 10)
+    receive(chain.db, replica_sender(store.db), [first])
+    entries = _entries(chain.db)
+    renumbered = replace(first, seq=second.seq)  # event 1's id and bytes, now as number 2
+    with pytest.raises(EventContentMismatch) as refused:
+        receive(chain.db, replica_sender(store.db), [renumbered])
+    assert str(first.event_id) in refused.value.message
+    assert balance(chain.db, member_id) == 40 and _entries(chain.db) == entries
+    got = receive(chain.db, replica_sender(store.db), [second])  # the real number 2 still goes in
+    assert got.applied == 1 and balance(chain.db, member_id) == 45
+
