@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import ARRAY, Text, any_, bindparam, cast, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import members as members_mod
@@ -126,7 +126,7 @@ class Projector:
         """
         values = sorted(v for v in values if v is not None)  # NULL matches nothing
         if self.conn.dialect.name == "postgresql":
-            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+            return column == any_(cast(bindparam(None, array_text(values), type_=Text), ARRAY(column.type)))
         return column.in_(values)
 
     def apply_batch(self, decoded: list[tuple[uuid.UUID, list[tuple[str, dict[str, Any]]]]]) -> list[int]:
@@ -452,8 +452,7 @@ class Projector:
                 ("last_entry_seq", "int", [m.last_seq for m in existing]),
                 ("needs_review", "boolean", [m.needs_review for m in existing]),
                 ("review_reason", "text", [m.review_reason for m in existing]),
-                ("updated_at", "timestamptz", [self.now] * len(existing)),
-            ], [m.id for m in existing])
+            ], [m.id for m in existing], same={"updated_at": self.now})
         if self.changed_lots:
             self.update_rows("point_lots", "id", [("remaining", "int", [lot["remaining"] for lot in
                                                                      self.changed_lots.values()])],
@@ -461,14 +460,12 @@ class Projector:
         if self.items:
             items = list(self.items.values())
             self.update_rows("catalog_items", "id", [("stock", "int", [i.stock for i in items]),
-                                                 ("last_stock_seq", "int", [i.last_seq for i in items]),
-                                                 ("updated_at", "timestamptz", [self.now] * len(items))],
-                         [i.id for i in items])
+                                                 ("last_stock_seq", "int", [i.last_seq for i in items])],
+                             [i.id for i in items], same={"updated_at": self.now})
         if self.wheels:
             self.update_rows("wheels", "id", [("spins", "int", [v[0] for v in self.wheels.values()]),
-                                          ("budget_spent", "int", [v[1] for v in self.wheels.values()]),
-                                          ("updated_at", "timestamptz", [self.now] * len(self.wheels))],
-                         list(self.wheels))
+                                          ("budget_spent", "int", [v[1] for v in self.wheels.values()])],
+                             list(self.wheels), same={"updated_at": self.now})
             segs = codec.table("wheel_segments")
             self.conn.execute(update(segs).where(segs.c.wheel_id == bindparam("w"), segs.c.version == bindparam("v"),
                                                  segs.c.idx == bindparam("i")).values(awarded=bindparam("a")),
@@ -487,21 +484,45 @@ class Projector:
                 for row in rows:
                     copy.write_row([row.get(c) for c in columns])
 
-    def update_rows(self, table: str, key: str, columns: list[tuple[str, str, list[Any]]], keys: list[Any]) -> None:
-        """Many rows' new values in one statement (PostgreSQL: unnest of arrays; elsewhere row by row)."""
+    def update_rows(self, table: str, key: str, columns: list[tuple[str, str, list[Any]]], keys: list[Any], *,
+                    same: dict[str, Any] | None = None) -> None:
+        """Many rows' new values in one statement (PostgreSQL: unnest of arrays; elsewhere row by row).
+
+        ``same`` sets columns to one value for every row (``updated_at``).
+        """
+        same = same or {}
         if self.conn.dialect.name != "postgresql":
             t = codec.table(table)
             self.conn.execute(update(t).where(t.c[key] == bindparam("_k"))
-                              .values({name: bindparam(f"_{name}") for name, _, _ in columns}),
+                              .values({name: bindparam(f"_{name}") for name, _, _ in columns}, **same),
                               [dict({"_k": k}, **{f"_{name}": values[i] for name, _, values in columns})
                                for i, k in enumerate(keys)])
             return
         arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind, _ in columns)
         names = ", ".join(name for name, _, _ in columns)
-        sets = ", ".join(f"{name} = v.{name}" for name, _, _ in columns)
+        sets = ", ".join([f"{name} = v.{name}" for name, _, _ in columns] + [f"{name} = :_same_{name}" for name in same])
         sql = (f"UPDATE {table} SET {sets} FROM unnest(CAST(:_keys AS uuid[]), {arrays}) AS v(_key, {names}) "
                f"WHERE {table}.{key} = v._key")
-        self.conn.execute(text(sql), dict({"_keys": keys}, **{name: values for name, _, values in columns}))
+        params = dict({"_keys": array_text(keys)}, **{name: array_text(values) for name, _, values in columns})
+        self.conn.execute(text(sql), dict(params, **{f"_same_{name}": value for name, value in same.items()}))
+
+
+def array_text(values: list[Any]) -> str:
+    """A PostgreSQL array literal, cast to its type in the statement.
+
+    Thousands of UUIDs, numbers and instants per batch: written as one text
+    here costs a tenth of what adapting each element as a Python object does.
+    """
+    return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
+
+
+def _quoted(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, bool) or isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
 
 def _marked(value: str, member_id: uuid.UUID, width: int, taken: set[str]) -> str:
     """``value#<random part of the id>``: unique, and plainly not a real phone or card."""
