@@ -69,6 +69,8 @@ class MergeCandidate:
     card_code: str
     balance: int
     tier_code: str
+    tier_name_zh: str
+    tier_name_en: str
     home_store_id: str
     joined_on: date
     last_activity: datetime | None  # the newest ledger entry
@@ -112,13 +114,14 @@ def candidates(db: Database, actor: Actor, case_id: uuid.UUID) -> MergePair:
             raise NotFound("No such review case.")
         new, other = _case_members(session, case)
         ids = [i for i in (other, new) if i is not None]
-        names = {t.id: t.code for t in tiers.list_tiers(session)}
+        ladder = {t.id: t for t in tiers.list_tiers(session)}
         last = dict(session.execute(select(PointEntry.member_id, func.max(PointEntry.occurred_at))
                                     .where(PointEntry.member_id.in_(ids)).group_by(PointEntry.member_id)).all())
         rows = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
         phone = json.loads(case.details or "{}").get("phone", "")
         return MergePair(case.id, members.shown_phone(actor, phone) if phone else "", tuple(
-            MergeCandidate(m.id, m.name, _shown(actor, m.phone), m.card_code, m.balance, names[m.tier_id],
+            MergeCandidate(m.id, m.name, _shown(actor, m.phone), m.card_code, m.balance, ladder[m.tier_id].code,
+                           ladder[m.tier_id].name_zh, ladder[m.tier_id].name_en,
                            m.home_store_id, m.joined_on, last.get(m.id), m.status, m.id == new)
             for m in (rows[i] for i in ids if i in rows)))
 

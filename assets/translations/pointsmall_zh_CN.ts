@@ -274,6 +274,14 @@
         <translation>处理完毕</translation>
     </message>
     <message>
+        <source>Merge into…</source>
+        <translation>合并到…</translation>
+    </message>
+    <message>
+        <source>Different people: correct the phone…</source>
+        <translation>不是同一人：更正手机号…</translation>
+    </message>
+    <message>
         <source>Choose a case in the list.</source>
         <translation>请在列表中选择一个案件。</translation>
     </message>
@@ -300,6 +308,14 @@
     <message>
         <source>Reject and take back {points} points</source>
         <translation>驳回并扣回 {points} 积分</translation>
+    </message>
+    <message>
+        <source>Merged: {name} went into {kept}; {points} points moved.</source>
+        <translation>已合并：{name} 并入 {kept}，转移 {points} 积分。</translation>
+    </message>
+    <message>
+        <source>Kept apart: {name}&apos;s phone was corrected.</source>
+        <translation>已分开：{name} 的手机号已更正。</translation>
     </message>
     <message>
         <source>Write what was checked before deciding (a few words).</source>
@@ -1483,43 +1499,43 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Members are merged from the review queue&apos;s merge case, not by their status.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员只能在审核队列的合并案件中合并，不能通过修改状态合并。</translation>
     </message>
     <message>
         <source>This member was merged into another member; its status no longer changes.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员已合并到另一会员，状态不能再更改。</translation>
     </message>
     <message>
         <source>This case is not about a phone registered at two stores.</source>
-        <translation type="unfinished"></translation>
+        <translation>此案件不是两家门店注册同一手机号的案件。</translation>
     </message>
     <message>
         <source>A request id has 1 to 64 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>请求编号须为 1 到 64 个字符。</translation>
     </message>
     <message>
         <source>A member cannot be merged into itself; choose two different members.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员不能合并到自己，请选择两个不同的会员。</translation>
     </message>
     <message>
         <source>The member who first registered this phone or card was not found; correct the phone instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到先注册此手机号或卡号的会员，请改为更正手机号。</translation>
     </message>
     <message>
         <source>Keep one of the two members of this case.</source>
-        <translation type="unfinished"></translation>
+        <translation>请保留本案件两个会员中的一个。</translation>
     </message>
     <message>
         <source>{name} was already merged into another member; merge into that member instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已合并到另一会员，请改为合并到那个会员。</translation>
     </message>
     <message>
         <source>{name}&apos;s account is frozen; unfreeze it before merging.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 的账户已冻结，请先解冻再合并。</translation>
     </message>
     <message>
         <source>{name} was already merged into another member.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已合并到另一会员。</translation>
     </message>
     <message>
         <source>No prize with the code {code}; check it and type it again.</source>
@@ -1591,7 +1607,7 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
     </message>
     <message>
         <source>Merge the two members or correct the phone from the case itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>请在案件中合并两个会员或更正手机号。</translation>
     </message>
     <message>
         <source>Decide approve, reject or resolve.</source>
@@ -2603,6 +2619,10 @@ Drop an image here.</source>
         <translation>审核后撤销</translation>
     </message>
     <message>
+        <source>Account merge</source>
+        <translation>账户合并</translation>
+    </message>
+    <message>
         <source>Goodwill</source>
         <translation>补偿</translation>
     </message>
@@ -2621,6 +2641,10 @@ Drop an image here.</source>
     <message>
         <source>Other</source>
         <translation>其他</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合并</translation>
     </message>
     <message>
         <source>When</source>
@@ -2850,6 +2874,10 @@ Drop an image here.</source>
         <translation>{date} 入会</translation>
     </message>
     <message>
+        <source>Merged into {name} (card {card}): use that account.</source>
+        <translation>已合并到 {name}（卡号 {card}）：请使用该账户。</translation>
+    </message>
+    <message>
         <source>Account frozen: points cannot be earned or spent.</source>
         <translation>账户已冻结：不能获得或使用积分。</translation>
     </message>
@@ -2941,6 +2969,10 @@ Drop an image here.</source>
         <translation>{name}（{code}）</translation>
     </message>
     <message>
+        <source>Merged into {name} (card {card})</source>
+        <translation>已合并到 {name}（卡号 {card}）</translation>
+    </message>
+    <message>
         <source>Frozen</source>
         <translation>已冻结</translation>
     </message>
@@ -2959,6 +2991,14 @@ Drop an image here.</source>
     <message>
         <source>Unfreeze the account to change its points</source>
         <translation>解冻账户后才能调整积分</translation>
+    </message>
+    <message>
+        <source>{name} (card {card})</source>
+        <translation>{name}（卡号 {card}）</translation>
+    </message>
+    <message>
+        <source>Merged into this account: {names}. Their purchases and points history stay on their own accounts.</source>
+        <translation>已合并到本账户：{names}。其消费记录和积分流水仍保留在原账户。</translation>
     </message>
     <message>
         <source>Unfreeze account</source>
@@ -3098,6 +3138,105 @@ What did you check?</source>
     </message>
 </context>
 <context>
+    <name>MemberMergeDialog</name>
+    <message>
+        <source>Merge into…</source>
+        <translation>合并到…</translation>
+    </message>
+    <message>
+        <source>One person, two accounts</source>
+        <translation>同一人，两个账户</translation>
+    </message>
+    <message>
+        <source>What was checked (e.g. the customer confirmed both cards)</source>
+        <translation>核实了什么（例如：顾客确认两张卡都是本人的）</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <source>Both accounts were registered with the phone {phone}. Choose the account to keep: the other one&apos;s points move to it through the ledger (expiry dates unchanged) and it is closed as merged.</source>
+        <translation>两个账户都用手机号 {phone} 注册。请选择要保留的账户：另一个账户的积分经积分流水转入（有效期不变），该账户随后关闭为“已合并”。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Joined at store</source>
+        <translation>注册门店</translation>
+    </message>
+    <message>
+        <source>Joined on</source>
+        <translation>注册日期</translation>
+    </message>
+    <message>
+        <source>Last activity</source>
+        <translation>最近活动</translation>
+    </message>
+    <message>
+        <source>Keep this account</source>
+        <translation>保留此账户</translation>
+    </message>
+    <message>
+        <source>registered offline</source>
+        <translation>离线注册</translation>
+    </message>
+    <message>
+        <source>registered first</source>
+        <translation>先注册</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>暂无</translation>
+    </message>
+    <message>
+        <source>The other member of this case was not found: correct the phone instead.</source>
+        <translation>找不到本案件的另一个会员：请改为更正手机号。</translation>
+    </message>
+    <message>
+        <source>Choose the account to keep.</source>
+        <translation>请选择要保留的账户。</translation>
+    </message>
+    <message>
+        <source>{name} (card {card})</source>
+        <translation>{name}（卡号 {card}）</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s {points} points move to {into}.</source>
+        <translation>{name} 的 {points} 积分转到 {into}。</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s debt of {points} points moves to {into}.</source>
+        <translation>{name} 欠的 {points} 积分转到 {into}。</translation>
+    </message>
+    <message>
+        <source>{name} has no points to move; the account goes into {into}.</source>
+        <translation>{name} 没有可转移的积分，账户并入 {into}。</translation>
+    </message>
+    <message>
+        <source>Card {card} is closed as merged: scanning it finds the kept account. Purchases stay where they were made.</source>
+        <translation>卡号 {card} 关闭为“已合并”：扫这张卡会找到保留的账户。消费记录仍留在原账户。</translation>
+    </message>
+</context>
+<context>
     <name>MemberTableModel</name>
     <message>
         <source>Active</source>
@@ -3106,6 +3245,10 @@ What did you check?</source>
     <message>
         <source>Frozen</source>
         <translation>已冻结</translation>
+    </message>
+    <message>
+        <source>Merged</source>
+        <translation>已合并</translation>
     </message>
     <message>
         <source>Review</source>
@@ -3315,6 +3458,33 @@ What did you check?</source>
     <message>
         <source>see the review queue</source>
         <translation>查看审核队列</translation>
+    </message>
+</context>
+<context>
+    <name>PhoneCorrectionDialog</name>
+    <message>
+        <source>Different people: correct the phone…</source>
+        <translation>不是同一人：更正手机号…</translation>
+    </message>
+    <message>
+        <source>{name}, registered offline, is a different person from the member who has {phone}. Type {name}&apos;s own mobile number; the other member keeps {phone}.</source>
+        <translation>离线注册的 {name} 与手机号为 {phone} 的会员不是同一人。请输入 {name} 本人的手机号；另一位会员保留 {phone}。</translation>
+    </message>
+    <message>
+        <source>New mobile number, 11 digits</source>
+        <translation>新手机号，11 位数字</translation>
+    </message>
+    <message>
+        <source>What was checked (needed for any decision)</source>
+        <translation>核实了什么（任何决定都需要填写）</translation>
+    </message>
+    <message>
+        <source>Correct the phone</source>
+        <translation>更正手机号</translation>
+    </message>
+    <message>
+        <source>The phone is checked as at registration and must not belong to anyone.</source>
+        <translation>手机号按注册时的规则检查，且不能已属于其他会员。</translation>
     </message>
 </context>
 <context>
@@ -3664,6 +3834,14 @@ What did you check?</source>
         <translation>已处理</translation>
     </message>
     <message>
+        <source>Merged</source>
+        <translation>已合并</translation>
+    </message>
+    <message>
+        <source>Kept apart</source>
+        <translation>已分开</translation>
+    </message>
+    <message>
         <source>game points</source>
         <translation>游戏积分</translation>
     </message>
@@ -3682,6 +3860,10 @@ What did you check?</source>
     <message>
         <source>The balance went below zero ({balance}) after points were taken back</source>
         <translation>扣回积分后余额为负（{balance}）</translation>
+    </message>
+    <message>
+        <source>Registered offline at store {store} with another member&apos;s phone or card: merge the accounts or correct the phone</source>
+        <translation>在门店 {store} 离线注册，手机号或卡号与另一会员相同：合并账户或更正手机号</translation>
     </message>
     <message>
         <source>Task reward</source>
@@ -3714,6 +3896,14 @@ What did you check?</source>
     <message>
         <source>Balance</source>
         <translation>余额</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>卡号</translation>
     </message>
     <message>
         <source>{name}: {value}</source>
@@ -3961,6 +4151,10 @@ What did you check?</source>
     <message>
         <source>{name} (frozen)</source>
         <translation>{name}（已冻结）</translation>
+    </message>
+    <message>
+        <source>{name} (merged)</source>
+        <translation>{name}（已合并）</translation>
     </message>
 </context>
 <context>

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFr
                                QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget)
 from qasync import asyncSlot
 
+from pointsmall import members
 from pointsmall.members import MemberView
 from pointsmall.staff import Permission
 
@@ -90,6 +91,11 @@ class MemberDetailDialog(QDialog):
             button.setAutoDefault(False)
             actions.addWidget(button)
         actions.addStretch()
+        self.merged_here = QLabel(objectName="detailMergedHere")  # accounts merged into this one (merge.py)
+        self.merged_here.setProperty("hint", True)
+        self.merged_here.setWordWrap(True)
+        self.merged_here.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.merged_here.hide()
         self.error = QLabel(objectName="detailError")
         self.error.setProperty("error", True)
         self.error.setWordWrap(True)
@@ -127,6 +133,7 @@ class MemberDetailDialog(QDialog):
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(facts_box)
+        right.addWidget(self.merged_here)
         right.addLayout(actions)
         right.addWidget(self.error)
         right.addWidget(history)
@@ -183,8 +190,11 @@ class MemberDetailDialog(QDialog):
         self.facts["store"].setText(store)
         self.facts["consent"].setText(yes if member.consent else no)
         frozen = member.status == "frozen"
-        self.facts["status"].setText(self.tr("Frozen") if frozen else self.tr("Active"))
-        self.facts["status"].setProperty("error", frozen)
+        merged = member.merged_into
+        self.facts["status"].setText(
+            self.tr("Merged into {name} (card {card})").format(name=merged.name, card=merged.card_code) if merged
+            else self.tr("Frozen") if frozen else self.tr("Active"))
+        self.facts["status"].setProperty("error", frozen or merged is not None)
         self.freeze_button.setText(self.tr("Unfreeze") if frozen else self.tr("Freeze"))
         self.freeze_button.setProperty("danger", not frozen)
         self.freeze_button.style().unpolish(self.freeze_button)
@@ -194,7 +204,27 @@ class MemberDetailDialog(QDialog):
         self.adjust_button.setToolTip(self.tr("Unfreeze the account to change its points") if frozen else "")
         for button in (self.edit_button, self.freeze_button, self.review_button):
             button.setEnabled(True)
+        if merged is not None:  # nothing changes on an account merged into another: its points moved there
+            for button in (self.edit_button, self.adjust_button, self.freeze_button):
+                button.setEnabled(False)
         self._show_error("")
+        self.show_merged_here()
+
+    @asyncSlot()
+    async def show_merged_here(self) -> None:
+        """The accounts merged into this one: their history stays theirs, named here."""
+        try:
+            merged = await self.ctx.worker.read(members.merged_members, self.ctx.actor, self.member_id)
+        except Exception as exc:  # shown, never swallowed
+            if shiboken6.isValid(self):
+                self._show_error(error_text(exc))
+            return
+        if not shiboken6.isValid(self) or not merged:
+            return
+        names = ", ".join(self.tr("{name} (card {card})").format(name=m.name, card=m.card_code) for m in merged)
+        self.merged_here.setText(self.tr("Merged into this account: {names}. Their purchases and points history "
+                                         "stay on their own accounts.").format(names=names))
+        self.merged_here.show()
 
     def _ledger_shown(self) -> None:
         self.ledger_empty.setVisible(self.ledger.rowCount() == 0 and not self.ledger.canFetchMore())

@@ -48,6 +48,7 @@ def kind_words() -> dict[str, str]:
         "wheel_prize": QCoreApplication.translate("LedgerTableModel", "Wheel prize"),
         "task_reward": QCoreApplication.translate("LedgerTableModel", "Task reward"),
         "review_reversal": QCoreApplication.translate("LedgerTableModel", "Reversed after review"),
+        "merge": QCoreApplication.translate("LedgerTableModel", "Account merge"),
     }
 
 
@@ -66,6 +67,7 @@ def reason_text(category: str | None) -> str:
         "promotion": QCoreApplication.translate("LedgerTableModel", "Promotion"),
         "migration": QCoreApplication.translate("LedgerTableModel", "Migration"),
         "other": QCoreApplication.translate("LedgerTableModel", "Other"),
+        "merge": QCoreApplication.translate("LedgerTableModel", "Merge"),  # merge.py's two entries
     }
     return words.get(category, category)
 

@@ -70,6 +70,7 @@ class MemberTableModel(QAbstractTableModel):
         self._words = {
             "active": self.tr("Active"),
             "frozen": self.tr("Frozen"),
+            "merged": self.tr("Merged"),
             "review": self.tr("Review"),
             "review_tip": self.tr("A supervisor should look at this member's points"),
         }
@@ -216,11 +217,11 @@ class MemberTableModel(QAbstractTableModel):
         if column == Column.BALANCE:
             return i18n.points(m.balance)
         if column == Column.STATUS:
-            return self._words["frozen"] if m.status == "frozen" else self._words["active"]
+            return self._words.get(m.status, self._words["active"])
         return self._words["review"] if m.needs_review else ""
 
     def _colour(self, m: MemberSummary, column: int) -> QColor | None:
-        if column == Column.STATUS and m.status == "frozen":
+        if column == Column.STATUS and m.status in ("frozen", "merged"):
             return _RED
         if column == Column.REVIEW and m.needs_review:
             return _AMBER

@@ -10,6 +10,7 @@ through ``count_changed``, in the navigation.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -20,10 +21,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from qasync import asyncSlot
 
+from pointsmall.members import mask_phone
 from pointsmall.staff import Permission
 
 from .. import i18n
 from ..context import AppContext
+from ..dialogs.member_merge import MemberMergeDialog, PhoneCorrectionDialog
 from ..head_office import hold_back
 from ..messages import error_text
 from ..models.ledger_table import kind_text as entry_kind_text
@@ -33,7 +36,7 @@ from .settings.common import card, error_label, heading, hint, styled
 
 POLL_MS = 60_000  # other tills open cases too: the count is read again every minute
 GREY = QColor("#94A3B8")
-STATUSES = ("open", "approved", "rejected", "resolved")
+STATUSES = ("open", "approved", "rejected", "resolved", "merged", "kept_apart")
 
 
 def kind_text(kind: str) -> str:
@@ -64,6 +67,8 @@ def status_text(status: str) -> str:
         "approved": QCoreApplication.translate("ReviewsPage", "Approved"),
         "rejected": QCoreApplication.translate("ReviewsPage", "Rejected"),
         "resolved": QCoreApplication.translate("ReviewsPage", "Resolved"),
+        "merged": QCoreApplication.translate("ReviewsPage", "Merged"),
+        "kept_apart": QCoreApplication.translate("ReviewsPage", "Kept apart"),
     }
     return known.get(status, status)
 
@@ -88,6 +93,11 @@ def reason_text(row: ops.QueueRow) -> str:
     if case.kind == "negative_balance" and "balance" in d:
         return QCoreApplication.translate("ReviewsPage", "The balance went below zero ({balance}) after points "
                                           "were taken back").format(balance=i18n.points(int(d["balance"])))
+    if case.kind == "sync_member_merge":
+        store = re.search(r"at store (\S+)", case.reason)
+        return QCoreApplication.translate("ReviewsPage", "Registered offline at store {store} with another member's "
+                                          "phone or card: merge the accounts or correct the phone").format(
+            store=store.group(1) if store else case.store_id)
     return case.reason
 
 
@@ -109,11 +119,15 @@ def detail_lines(details: dict[str, Any]) -> list[str]:
         "threshold": QCoreApplication.translate("ReviewsPage", "Threshold"),
         "window_minutes": QCoreApplication.translate("ReviewsPage", "Window (minutes)"),
         "balance": QCoreApplication.translate("ReviewsPage", "Balance"),
+        "phone": QCoreApplication.translate("ReviewsPage", "Phone"),
+        "card": QCoreApplication.translate("ReviewsPage", "Card"),
     }
     lines = []
     for key, value in details.items():
         shown = metric_text(str(value)) if key == "metric" else (
             ", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
+        if key == "phone":
+            shown = mask_phone(shown)  # the duplicate-phone case: masked as everywhere in the queue
         lines.append(QCoreApplication.translate("ReviewsPage", "{name}: {value}").format(
             name=names.get(key, key.replace("_", " ").capitalize()), value=shown))
     return lines
@@ -343,12 +357,16 @@ class CaseDetail(QWidget):
         self.reject = QPushButton(self.tr("Reject"), objectName="reviewReject")
         styled(self.reject, danger=True)
         self.resolve = QPushButton(self.tr("Resolve"), objectName="reviewResolve")
-        hold_back(self.ctx, "reviews", self.approve, self.reject, self.resolve)
+        # The duplicate-phone case: each decision opens its dialog (pointsmall/merge.py does the work).
+        self.merge = QPushButton(self.tr("Merge into…"), objectName="reviewMerge")
+        styled(self.merge, primary=True)
+        self.apart = QPushButton(self.tr("Different people: correct the phone…"), objectName="reviewKeepApart")
+        hold_back(self.ctx, "reviews", self.approve, self.reject, self.resolve, self.merge, self.apart)
         self.error = error_label("reviewError")
         self.done = hint("", "reviewDone")
         self.nothing = hint(self.tr("Choose a case in the list."), "reviewNothing")
         buttons = QHBoxLayout()
-        for button in (self.approve, self.reject, self.resolve):
+        for button in (self.approve, self.reject, self.resolve, self.merge, self.apart):
             buttons.addWidget(button)
         buttons.addStretch(1)
         inner = QVBoxLayout(box)
@@ -367,6 +385,9 @@ class CaseDetail(QWidget):
         self.approve.clicked.connect(lambda: self.decide("approved"))
         self.reject.clicked.connect(lambda: self.decide("rejected"))
         self.resolve.clicked.connect(lambda: self.decide("resolved"))
+        self.merge.clicked.connect(self.open_merge)
+        self.apart.clicked.connect(self.open_correction)
+        self.dialog: MemberMergeDialog | PhoneCorrectionDialog | None = None
         self.note.returnPressed.connect(self._enter)
         self.show_row(None)
 
@@ -383,7 +404,7 @@ class CaseDetail(QWidget):
             self.done.clear()
         if row is None:
             self.blocked.hide()
-            for widget in (self.note, self.approve, self.reject, self.resolve):
+            for widget in (self.note, self.approve, self.reject, self.resolve, self.merge, self.apart):
                 widget.hide()
             return
         case = row.case
@@ -410,10 +431,12 @@ class CaseDetail(QWidget):
             self.decision.setText("")
         self.decision.setVisible(case.decision is not None)
         allowed = set(case.allowed) if self.can_decide else set()
-        self.note.setVisible(bool(allowed))
+        self.note.setVisible(bool(allowed - {"merged", "kept_apart"}))  # the merge dialogs ask for their own note
         self.approve.setVisible("approved" in allowed)
         self.reject.setVisible("rejected" in allowed)
         self.resolve.setVisible("resolved" in allowed)
+        self.merge.setVisible("merged" in allowed)
+        self.apart.setVisible("kept_apart" in allowed)
         self.reject.setText(self.tr("Reject and take back {points} points").format(
             points=i18n.points(case.points_flagged)) if case.points_flagged else self.tr("Reject"))
 
@@ -428,6 +451,32 @@ class CaseDetail(QWidget):
             self.earnings.setItem(r, 1, QTableWidgetItem(what))
             self.earnings.setItem(r, 2, points)
         self.earnings.setVisible(bool(row.earnings))
+
+    def open_merge(self) -> None:
+        if self.row is None or "merged" not in self.row.case.allowed:
+            return
+        self.dialog = MemberMergeDialog(self.ctx, self.row.case.id, self)
+        self.dialog.merged.connect(self._merged)
+        self.dialog.open()
+
+    def open_correction(self) -> None:
+        row = self.row
+        if row is None or "kept_apart" not in row.case.allowed:
+            return
+        phone = mask_phone(str(row.case.details.get("phone", "")))
+        self.dialog = PhoneCorrectionDialog(self.ctx, row.case.id, row.case.member_name or "?", phone, self)
+        self.dialog.corrected.connect(self._corrected)
+        self.dialog.open()
+
+    def _merged(self, done: object) -> None:
+        result, row = done  # type: ignore[misc]
+        self.done.setText(self.tr("Merged: {name} went into {kept}; {points} points moved.").format(
+            name=result.absorbed_name, kept=result.kept_name, points=i18n.points(result.points_moved)))
+        self.decided.emit(row)
+
+    def _corrected(self, row: ops.QueueRow) -> None:
+        self.done.setText(self.tr("Kept apart: {name}'s phone was corrected.").format(name=row.case.member_name))
+        self.decided.emit(row)
 
     def _enter(self) -> None:
         if self.row is not None and len(self.row.case.allowed) == 1 and self.can_decide:

@@ -149,7 +149,10 @@ class MemberCard(QFrame):
 
     def warnings(self, member: MemberView) -> list[str]:
         found = []
-        if member.status == "frozen":
+        if member.merged_into is not None:
+            found.append(self.tr("Merged into {name} (card {card}): use that account.").format(
+                name=member.merged_into.name, card=member.merged_into.card_code))
+        elif member.status == "frozen":
             found.append(self.tr("Account frozen: points cannot be earned or spent."))
         elif member.status != "active":
             found.append(self.tr("Account status: {status}").format(status=member.status))

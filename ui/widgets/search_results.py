@@ -46,7 +46,9 @@ class SearchResults(QTreeWidget):
         self.clear()
         self._members = list(members)
         for member in members:
-            name = member.name if member.status == "active" else self.tr("{name} (frozen)").format(name=member.name)
+            name = member.name if member.status == "active" else (
+                self.tr("{name} (merged)") if member.status == "merged" else self.tr("{name} (frozen)")).format(
+                name=member.name)
             item = QTreeWidgetItem([name, member.phone, member.card_code, i18n.points(member.balance)])
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.addTopLevelItem(item)
