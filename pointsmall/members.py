@@ -59,7 +59,8 @@ def normalise_phone(raw: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+    digits, mark, rest = phone.partition("#")  # a phone the sync marked (13800001234#ab12cd) keeps its mark
+    return (f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****") + mark + rest
 
 
 def luhn_digit(payload: str) -> str:

@@ -225,29 +225,7 @@ def _merge(session: Session, actor: Actor, kept: Member, gone: Member, note: str
                                name=m.name)
         if m.status != members.Status.ACTIVE.value:
             raise MergeRefused("{name}'s account is frozen; unfreeze it before merging.", name=m.name)
-    lots = session.execute(select(PointLot.remaining, PointLot.expires_on)
-                           .where(PointLot.member_id == gone.id, PointLot.remaining > 0)
-                           .order_by(PointLot.expires_on, PointLot.id).with_for_update()).all()
-    points = gone.balance
-    day = business_day(now, actor.store_tz)
-    common = dict(now=now, reason_category=REASON, note=note[:200], day=day)
-    if points > 0:
-        # The kept member gets the absorbed lots again, each with its own expiry date.
-        moved = [(int(r.remaining), r.expires_on) for r in lots]
-        if sum(size for size, _ in moved) != points:
-            raise IntegrityViolation(f"lots of member {gone.id} do not match the balance")
-        ledger.post(session, gone, actor, kind=EntryKind.MERGE, points=-points,
-                    reference=f"merged into {kept.card_code}", idem_key=f"merge-out:{gone.id}", **common)
-        ledger.post(session, kept, actor, kind=EntryKind.MERGE, points=points, lots=moved,
-                    reference=f"merged from {gone.card_code}", idem_key=f"merge-in:{gone.id}", **common)
-    elif points < 0:
-        # A debt moves too: the absorbed member's is paid off by a lot opened and drawn at once, the kept
-        # member takes it (and is flagged if it puts the balance below zero).
-        ledger.post(session, gone, actor, kind=EntryKind.MERGE, points=-points, lots=[(-points, day)],
-                    reference=f"merged into {kept.card_code}", idem_key=f"merge-out:{gone.id}", **common)
-        ledger.post(session, kept, actor, kind=EntryKind.MERGE, points=points, allow_negative=True,
-                    review_reason=f"debt of {gone.name} moved in a merge"[:200],
-                    reference=f"merged from {gone.card_code}", idem_key=f"merge-in:{gone.id}", **common)
+    points, lots = _move_balance(session, actor, kept, gone, note, now)
     ladder = {t.id: t for t in tiers.list_tiers(session)}
     before = {"status": gone.status, "balance": points, "tier": ladder[gone.tier_id].code}
     if ladder[gone.tier_id].rank > ladder[kept.tier_id].rank:
@@ -263,10 +241,39 @@ def _merge(session: Session, actor: Actor, kept: Member, gone: Member, note: str
     if kept.balance < 0:
         reviews.open_negative_balance_case(session, actor, kept, now)
     audit.record(session, actor, "member.merge", "member", gone.id, before,
-                 {"status": MERGED, "merged_into": kept.id, "points_moved": points, "lots_moved": len(lots),
+                 {"status": MERGED, "merged_into": kept.id, "points_moved": points, "lots_moved": lots,
                   "case": case_id, "request": request_id, "note": note}, now)
-    return MergeResult(kept.id, gone.id, kept.name, gone.name, points, len(lots) if points > 0 else 0,
-                       kept.balance, ladder[kept.tier_id].code, case_id, False)
+    return MergeResult(kept.id, gone.id, kept.name, gone.name, points, lots, kept.balance, ladder[kept.tier_id].code,
+                       case_id, False)
+
+
+def _move_balance(session: Session, actor: Actor, kept: Member, gone: Member, note: str, now: datetime,
+                  key: str = "") -> tuple[int, int]:
+    """Move ``gone``'s balance (both locked) to ``kept`` with one entry each side; (points, lots moved)."""
+    lots = session.execute(select(PointLot.remaining, PointLot.expires_on)
+                           .where(PointLot.member_id == gone.id, PointLot.remaining > 0)
+                           .order_by(PointLot.expires_on, PointLot.id).with_for_update()).all()
+    points = gone.balance
+    day = business_day(now, actor.store_tz)
+    common = dict(now=now, reason_category=REASON, note=note[:200], day=day)
+    if points > 0:
+        # The kept member gets the absorbed lots again, each with its own expiry date.
+        moved = [(int(r.remaining), r.expires_on) for r in lots]
+        if sum(size for size, _ in moved) != points:
+            raise IntegrityViolation(f"lots of member {gone.id} do not match the balance")
+        ledger.post(session, gone, actor, kind=EntryKind.MERGE, points=-points,
+                    reference=f"merged into {kept.card_code}", idem_key=f"merge-out:{gone.id}{key}", **common)
+        ledger.post(session, kept, actor, kind=EntryKind.MERGE, points=points, lots=moved,
+                    reference=f"merged from {gone.card_code}", idem_key=f"merge-in:{gone.id}{key}", **common)
+    elif points < 0:
+        # A debt moves too: the absorbed member's is paid off by a lot opened and drawn at once, the kept
+        # member takes it (and is flagged if it puts the balance below zero).
+        ledger.post(session, gone, actor, kind=EntryKind.MERGE, points=-points, lots=[(-points, day)],
+                    reference=f"merged into {kept.card_code}", idem_key=f"merge-out:{gone.id}{key}", **common)
+        ledger.post(session, kept, actor, kind=EntryKind.MERGE, points=points, allow_negative=True,
+                    review_reason=f"debt of {gone.name} moved in a merge"[:200],
+                    reference=f"merged from {gone.card_code}", idem_key=f"merge-in:{gone.id}{key}", **common)
+    return points, len(lots) if points > 0 else 0
 
 
 def _take_real_phone(session: Session, kept: Member, gone: Member) -> None:
@@ -279,6 +286,45 @@ def _take_real_phone(session: Session, kept: Member, gone: Member) -> None:
     kept.phone, kept.phone_last4 = real, real[-4:]
     session.flush()
     gone.phone = marked
+
+
+def settle_merged(db: Database, actor: Actor, *, now: datetime | None = None) -> int:
+    """Move points that reached a merged member after its merge to the member it went into; returns how many.
+
+    An offline store that had not pulled the merge yet may still award (or refund) the absorbed member; the
+    chain keeps those facts, and this moves the resulting balance on, with the lots' expiry dates, one
+    ``merge`` pair per run (keys carry the absorbed member's entry count, so a rerun moves nothing twice).
+    Run after a push is applied; ``pointsmall check`` reports a merged member holding points until then.
+    """
+    require(actor, Permission.REVIEW_RESOLVE)
+    now = now or utc_now()
+    moved = 0
+    with db.write() as session:
+        _refuse_on_replica(session)
+        # Through the merged_into index: only merged members are read.
+        holding = session.execute(select(Member.id, Member.merged_into).where(
+            Member.merged_into.is_not(None), Member.balance != 0).order_by(Member.id)).all()
+        for gone_id, into in holding:
+            target, seen = into, {gone_id}
+            while True:  # merged into a member merged later: the points go to the last one
+                nxt = session.scalar(select(Member.merged_into).where(Member.id == target))
+                if nxt is None or nxt in seen:
+                    break
+                seen.add(target)
+                target = nxt
+            kept, gone = _lock_pair(session, target, gone_id)
+            if gone.balance == 0:
+                continue
+            points, _lots = _move_balance(session, actor, kept, gone, "points that arrived after the merge", now,
+                                          key=f":{gone.last_entry_seq}")
+            gone.needs_review, gone.review_reason, gone.updated_at = False, None, now
+            session.flush()
+            if kept.balance < 0:
+                reviews.open_negative_balance_case(session, actor, kept, now)
+            audit.record(session, actor, "member.merge_settle", "member", gone.id, {"balance": points},
+                         {"balance": 0, "merged_into": kept.id, "points_moved": points}, now)
+            moved += abs(points)
+    return moved
 
 
 # -- two people ------------------------------------------------------------------------------------------------
