@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from pointsmall import ledger, members, merge, purchases, reviews, tiers
 from pointsmall.errors import Conflict, DomainError, PermissionDenied, ValidationError
