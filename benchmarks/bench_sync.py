@@ -38,7 +38,6 @@ from pointsmall.ids import new_id  # noqa: E402
 from pointsmall.models import Store, Tier  # noqa: E402
 from pointsmall.sync import attach_replica, first_pull, sync_once  # noqa: E402
 from pointsmall.sync.engine import push  # noqa: E402
-from pointsmall.sync.outbox import seal  # noqa: E402
 
 DB_NAME = "pointsmall_bench_sync"
 STORE = "B01"
@@ -121,6 +120,7 @@ def write_offline_awards(replica: Database, member_ids: list[uuid.UUID], staff_i
     today = date.today().isoformat()
     expires = (date.today() + timedelta(days=700)).isoformat()
     rng = random.Random(5)
+    till_run = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")  # receipts run in order, as a till prints them
     with conn:
         for i in range(n):
             conn.execute("UPDATE sync_state SET txn = txn + 1 WHERE id = 1")
@@ -128,7 +128,7 @@ def write_offline_awards(replica: Database, member_ids: list[uuid.UUID], staff_i
             purchase, entry = new_id().hex, new_id().hex
             conn.execute("INSERT INTO purchases (id, store_id, receipt_no, member_id, amount_fen, points, staff_id, "
                          "occurred_at, business_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (purchase, STORE, f"BENCH-{uuid.uuid4().hex[:12]}", member, 1000, 10, staff_id.hex, now,
+                         (purchase, STORE, f"B{till_run}-{i:07d}", member, 1000, 10, staff_id.hex, now,
                           today))
             conn.execute("INSERT INTO point_entries (id, member_id, seq, kind, points, balance_after, note, reference, "
                          "purchase_id, staff_id, store_id, occurred_at, business_day) "
@@ -187,17 +187,14 @@ def measure_first_pull(chain: Database, directory: Path):  # type: ignore[no-unt
 
 def measure_push(chain: Database, directory: Path, sample: list[uuid.UUID], staff_id: uuid.UUID,
                  events: int):  # type: ignore[no-untyped-def]
+    """Sealing included: the push seals the captured rows while the first batches go up."""
     pusher = new_replica(directory, "push.db")
     write_offline_awards(pusher, sample, staff_id, events)
-    sealed, seal_wall, seal_cpu = timed(lambda: seal(pusher))
-    report, push_wall, push_cpu = timed(lambda: push(pusher, chain))
-    pushed = report.pushed
+    report, wall, cpu = timed(lambda: push(pusher, chain))
     pusher.dispose()
-    assert sealed == events == pushed, (sealed, pushed)
-    wall, cpu = seal_wall + push_wall, seal_cpu + push_cpu
+    assert report.sealed == events == report.pushed, (report.sealed, report.pushed)
     rate = events / wall
-    return (f"push {events:,} offline events (seal {seal_wall:.1f} s + upload/apply {push_wall:.1f} s): "
-            f"{rate:,.0f}/s", wall, cpu, ">= 5,000/s", rate >= 5000)
+    return (f"push {events:,} offline events, sealing included: {rate:,.0f}/s", wall, cpu, ">= 5,000/s", rate >= 5000)
 
 
 def measure_steady(chain: Database, directory: Path, sample: list[uuid.UUID], system: staff.Actor, n: int,

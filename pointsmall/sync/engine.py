@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -132,10 +132,12 @@ def sync_once(replica: Database, chain: Database, *, progress: Progress | None =
 
 
 def push(replica: Database, chain: Database, *, batch: int = 2000, progress: Progress | None = None) -> SyncReport:
-    """Seal and push only, no pull (the push benchmark); unlike ``sync_once`` it raises what goes wrong."""
+    """Seal and push only, no pull (the push benchmark); unlike ``sync_once`` it raises what goes wrong.
+
+    Sealing overlaps the upload: the first batch goes up once it is sealed.
+    """
     report = SyncReport()
     with _lock(replica):
-        report.sealed = outbox.seal(replica)
         _push(replica, chain, report, batch, progress, lambda point: None)
     return report
 
@@ -152,39 +154,61 @@ def _push(replica: Database, chain: Database, report: SyncReport, batch: int, pr
           fault: Faults) -> None:
     """Batches in order, each applied and acknowledged before the next is sent.
 
-    While the chain applies a batch, a second thread reads and prepares the
-    next one (digests, decoding: no database of the chain's), so the two
-    cores of a till are both at work.
+    The store's side of the work (sealing what is still captured, reading
+    and decoding the next batch, recording each acknowledgement) runs in a
+    second thread while the chain applies a batch, so a till's two cores
+    are both at work. Its jobs run in the order they are given: a batch is
+    read after the acknowledgements before it are written, and an
+    acknowledgement is written only after the chain committed its batch.
     """
-    total = sync_status(replica).pending_events
+    total = sync_status(replica).pending
     sender = replica_sender(replica)
     done = 0
 
-    def read_after(seq: int | None) -> inbox.Prepared:
-        return inbox.prepare(outbox.unacked(replica, batch, after=seq))
+    def next_batch(after: int | None) -> tuple[int, inbox.Prepared]:
+        sealed = 0
+        events = outbox.unacked(replica, batch, after=after)
+        while len(events) < batch:
+            made = outbox.seal(replica, rounds=1)
+            if not made:
+                break
+            sealed += made
+            events = outbox.unacked(replica, batch, after=after)
+        return sealed, inbox.prepare(events)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prepare") as ahead:
-        prepared = read_after(None)
-        while prepared.events:
+    def acknowledge(through: int) -> None:
+        outbox.mark_acked(replica, through)
+        fault("after_ack")
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-store") as store_side:
+        following = store_side.submit(next_batch, None)
+        acknowledged: Future[None] | None = None
+        while True:
+            sealed, prepared = following.result()
+            report.sealed += sealed
+            if not prepared.events:
+                break
             last = prepared.events[-1].seq
-            following = ahead.submit(read_after, last)
+            following = store_side.submit(next_batch, last)
             fault("before_upload")
             received = inbox.receive(chain, sender, prepared)
             fault("after_chain_commit")
-            outbox.mark_acked(replica, received.applied_through)
-            fault("after_ack")
+            if acknowledged is not None:
+                acknowledged.result()  # the previous acknowledgement is written (or its failure is raised here)
+            acknowledged = store_side.submit(acknowledge, received.applied_through)
             report.pushed += received.applied
             report.repeated += received.repeated
             report.conflicts += received.conflicts
             report.acked_seq = received.applied_through
             done += received.applied + received.repeated
             if progress:
-                progress("push", done, total)
+                progress("push", done, max(total, done))
             if received.applied_through < last:
                 # The chain held events back (a gap it cannot have: we send in order); stop rather than loop.
                 report.errors.append(f"head office applied events only up to {received.applied_through}")
-                return
-            prepared = following.result()
+                break
+        if acknowledged is not None:
+            acknowledged.result()
 
 
 def replica_sender(replica: Database) -> Sender:

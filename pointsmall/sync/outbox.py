@@ -37,15 +37,19 @@ class OutboundEvent:
 SEAL_ROWS = 20_000  # captured rows per sealing transaction
 
 
-def seal(replica: Database, *, max_rows: int = SEAL_ROWS) -> int:
-    """Seal every captured row into events; returns how many events were made."""
-    made = 0
-    while True:
+def seal(replica: Database, *, max_rows: int = SEAL_ROWS, rounds: int | None = None) -> int:
+    """Seal captured rows into events, ``max_rows`` per transaction (every row, or ``rounds`` transactions).
+
+    Returns how many events were made.
+    """
+    made = done = 0
+    while rounds is None or done < rounds:
         with paused_gc(), replica.write() as session:
             n = _seal_some(session, max_rows)
-        made += n
+        made, done = made + n, done + 1
         if n == 0:
-            return made
+            break
+    return made
 
 
 def _seal_some(session: Any, max_rows: int) -> int:

@@ -2,9 +2,10 @@
 
 The store's facts keep their ids and content; what the chain decides is
 recomputed here with the ledger's rules. A batch of events is applied in
-memory over rows locked once (members in id order, then their open lots,
-items, wheels: the same order as the online services), and written with a
-few multi-row statements.
+memory over rows locked once (members in id order, items, wheels: the same
+order as the online services), and written with a few multi-row
+statements. A member's open lots are read only if the batch draws on them
+(a spend, a reversal); they change only under the member's lock.
 
 - A ledger entry gets the chain's next ``seq`` for the member and its
   ``balance_after``; a positive entry opens the lots the store opened (same
@@ -36,8 +37,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, cast, func, insert, select, text, tuple_, update
+from sqlalchemy import ARRAY, String, Text, any_, bindparam, cast, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from .. import members as members_mod
 from ..clock import utc_now
@@ -79,7 +81,9 @@ class MemberState:
     needs_review: bool
     review_reason: str | None
     new_row: dict[str, Any] | None = None  # registered in this batch: inserted at the end
-    lots: list[dict[str, Any]] = field(default_factory=list)  # open lots: id, remaining, expires_on, new
+    # Open lots (id, remaining, expires_on, new), soonest expiring first; None until the batch draws on them.
+    lots: list[dict[str, Any]] | None = None
+    fresh: list[dict[str, Any]] = field(default_factory=list)  # lots opened in this batch before they were read
 
 
 @dataclass
@@ -126,7 +130,12 @@ class Projector:
         """
         values = sorted(v for v in values if v is not None)  # NULL matches nothing
         if self.conn.dialect.name == "postgresql":
-            return column == any_(cast(bindparam(None, array_text(values), type_=Text), ARRAY(column.type)))
+            # An untyped literal cast to a plain array type (text[], not varchar(64)[]): PostgreSQL reads it as a
+            # constant when planning, so it estimates the matches and probes the index. Through a typed
+            # parameter and a length cast it planned a scan of every purchase of the store, re-reading the
+            # array for each row (73 s for 2,000 receipts).
+            element = Text() if isinstance(column.type, String) else column.type
+            return column == any_(cast(bindparam(None, codec.array_text(values), type_=NullType()), ARRAY(element)))
         return column.in_(values)
 
     def apply_batch(self, decoded: list[tuple[uuid.UUID, list[tuple[str, dict[str, Any]]]]]) -> list[int]:
@@ -152,13 +161,14 @@ class Projector:
                                           Member.review_reason).where(self.among(Member.id, member_ids))
                                    .order_by(Member.id).with_for_update()).all():
             self.members[m.id] = MemberState(m.id, m.balance, m.last_entry_seq, m.needs_review, m.review_reason)
-        if self.members:
-            for lot in self.conn.execute(select(PointLot.id, PointLot.member_id, PointLot.remaining,
-                                                PointLot.expires_on)
-                                         .where(self.among(PointLot.member_id, self.members), PointLot.remaining > 0)
-                                         .order_by(PointLot.member_id, PointLot.expires_on, PointLot.id)
-                                         .with_for_update()).all():
-                self.members[lot.member_id].lots.append(dict(id=lot.id, remaining=lot.remaining,
+        # The open lots of the members who spend in this batch (awards do not read them; a member's lots only
+        # change under the member's row lock, taken above, so they need no lock of their own).
+        spenders = {r["member_id"] for r in by_table["point_entries"] if r["points"] < 0} & set(self.members)
+        for m in spenders:
+            self.members[m].lots = []
+        if spenders:
+            for lot in self.conn.execute(_OPEN_LOTS.where(self.among(PointLot.member_id, spenders))).all():
+                self.members[lot.member_id].lots.append(dict(id=lot.id, remaining=lot.remaining,  # type: ignore
                                                              expires_on=lot.expires_on, new=False))
         if by_table["members"]:
             phones = [r["phone"] for r in by_table["members"]]
@@ -258,7 +268,7 @@ class Projector:
                 row["card_code"] = _marked(row["card_code"], row["id"], 24, self.taken_cards)
         self.taken_phones.add(row["phone"])
         self.taken_cards.add(row["card_code"])
-        self.members[row["id"]] = MemberState(row["id"], 0, 0, False, None, new_row=row)
+        self.members[row["id"]] = MemberState(row["id"], 0, 0, False, None, new_row=row, lots=[])
         self.rows["members"].append(row)
         self.rows["member_search_terms"] += [dict(term=t, member_id=row["id"])
                                              for t in members_mod.search_terms(row["name"])]
@@ -288,12 +298,14 @@ class Projector:
                 if repay:
                     self.rows["lot_draws"].append(dict(entry_id=row["id"], lot_id=lot_id, points=repay))
                 if lot_row["remaining"]:
-                    m.lots.append(dict(id=lot_id, remaining=lot_row["remaining"], expires_on=expires_on,
-                                       new=True, row=lot_row))
-            m.lots.sort(key=lambda lot: (lot["expires_on"], lot["id"]))
+                    (m.fresh if m.lots is None else m.lots).append(
+                        dict(id=lot_id, remaining=lot_row["remaining"], expires_on=expires_on, new=True, row=lot_row))
+            if m.lots is not None:
+                m.lots.sort(key=_soonest)
         else:
             needed, taken = -points, 0
-            for lot in m.lots:
+            lots = self._open_lots(m)
+            for lot in lots:
                 if taken == needed:
                     break
                 take = min(lot["remaining"], needed - taken)
@@ -306,7 +318,7 @@ class Projector:
                 else:
                     self.changed_lots[lot["id"]] = lot
                 self.rows["lot_draws"].append(dict(entry_id=row["id"], lot_id=lot["id"], points=take))
-            m.lots = [lot for lot in m.lots if lot["remaining"] > 0]
+            m.lots = [lot for lot in lots if lot["remaining"] > 0]
             if taken < needed:
                 m.needs_review = True
                 m.review_reason = "points spent at two stores while offline"
@@ -317,6 +329,14 @@ class Projector:
                            ref=f"sync_overspend:{row['id'].hex}", block=True,
                            subjects=[("entry", row["id"].hex, points)])
         m.balance, m.last_seq = row["balance_after"], row["seq"]
+
+    def _open_lots(self, m: MemberState) -> list[dict[str, Any]]:
+        """The member's open lots, soonest expiring first; read now if the batch had not read them."""
+        if m.lots is None:
+            stored = [dict(id=lot.id, remaining=lot.remaining, expires_on=lot.expires_on, new=False)
+                      for lot in self.conn.execute(_OPEN_LOTS.where(PointLot.member_id == m.id))]
+            m.lots, m.fresh = sorted(stored + m.fresh, key=_soonest), []
+        return m.lots
 
     def _stock(self, row: dict[str, Any]) -> None:
         item = self.items[row["item_id"]]
@@ -479,8 +499,10 @@ class Projector:
         present = set().union(*rows)
         columns = [c.name for c in codec.table(name).columns if c.name in present]
         raw = self.conn.connection.driver_connection
+        types = _column_types(raw, name)
         with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([types[c] for c in columns])
                 for row in rows:
                     copy.write_row([row.get(c) for c in columns])
 
@@ -503,25 +525,30 @@ class Projector:
         sets = ", ".join([f"{name} = v.{name}" for name, _, _ in columns] + [f"{name} = :_same_{name}" for name in same])
         sql = (f"UPDATE {table} SET {sets} FROM unnest(CAST(:_keys AS uuid[]), {arrays}) AS v(_key, {names}) "
                f"WHERE {table}.{key} = v._key")
-        params = dict({"_keys": array_text(keys)}, **{name: array_text(values) for name, _, values in columns})
+        params = {name: codec.array_text(values) for name, _, values in columns}
+        params["_keys"] = codec.array_text(keys)
         self.conn.execute(text(sql), dict(params, **{f"_same_{name}": value for name, value in same.items()}))
 
 
-def array_text(values: list[Any]) -> str:
-    """A PostgreSQL array literal, cast to its type in the statement.
-
-    Thousands of UUIDs, numbers and instants per batch: written as one text
-    here costs a tenth of what adapting each element as a Python object does.
-    """
-    return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
+_TYPES: dict[str, dict[str, str]] = {}
 
 
-def _quoted(value: Any) -> str:
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, bool) or isinstance(value, int):
-        return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _column_types(raw: Any, table: str) -> dict[str, str]:
+    """The PostgreSQL type of each column of ``table`` (a binary COPY names them), read once per process."""
+    found = _TYPES.get(table)
+    if found is None:
+        found = _TYPES[table] = dict(raw.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = CAST(%s AS regclass) AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())
+    return found
+
+
+_OPEN_LOTS = (select(PointLot.id, PointLot.member_id, PointLot.remaining, PointLot.expires_on)
+              .where(PointLot.remaining > 0).order_by(PointLot.member_id, PointLot.expires_on, PointLot.id))
+
+
+def _soonest(lot: dict[str, Any]) -> tuple[Any, Any]:
+    return lot["expires_on"], lot["id"]
 
 
 def _marked(value: str, member_id: uuid.UUID, width: int, taken: set[str]) -> str:

@@ -1,4 +1,4 @@
-"""The array literals the chain's batch statements are given (``project.array_text``) read back exactly."""
+"""The array literals the chain's batch statements are given (``codec.array_text``) read back exactly."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from pointsmall.db import Database
-from pointsmall.sync.project import array_text
+from pointsmall.sync.codec import array_text
 
 pytestmark = pytest.mark.postgres
 
