@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from .. import merge, staff
 from ..clock import utc_now
 from ..db import Database
 from ..errors import DomainError
@@ -209,6 +210,15 @@ def _push(replica: Database, chain: Database, report: SyncReport, batch: int, pr
                 break
         if acknowledged is not None:
             acknowledged.result()
+    if report.pushed:
+        _settle_merges(chain)
+
+
+def _settle_merges(chain: Database) -> None:
+    """Points this store gave a member head office has merged meanwhile go on to the member it went into."""
+    with chain.read() as session:
+        actor = staff.system_actor(session)
+    merge.settle_merged(chain, actor)
 
 
 def replica_sender(replica: Database) -> Sender:
