@@ -2,9 +2,12 @@
 
 ``receive`` runs in one chain transaction with the sender's ``sync_peers``
 row locked (two pushes of one replica queue; stores and tills never wait
-for each other). Each replica (each till of a store) numbers its own events. An event at or below the store's applied position is a repeat: its
+for each other). Each replica (each till of a store) numbers its own
+events. An event at or below the store's applied position is a repeat: its
 id and digest must match what was received, and it is acknowledged again; a
-repeat with other content stops the sync (``EventContentMismatch``). Events
+repeat with other content stops the sync (``EventContentMismatch``), and so
+does an id the chain already has arriving under a new number (the inbox's
+primary key, written before anything else of the batch, catches it). Events
 above the position are applied in number order until the first gap, so a
 batch that arrives before its predecessor is held back and sent again,
 never applied out of order. The answer is the position now applied: the
@@ -74,8 +77,9 @@ def prepare(events: list[OutboundEvent]) -> Prepared:
             if codec.digest(e.payload) != e.digest:
                 raise SyncStopped(reason=f"event {e.event_id} arrived damaged (its digest does not match)")
         decode = codec.decode_row
-        return Prepared(events, {e.event_id: [(name, decode(name, row)) for name, row in codec.parse(e.payload)["rows"]]
-                                 for e in events})
+        rows = {e.event_id: [(name, decode(name, row)) for name, row in codec.parse(e.payload)["rows"]]
+                for e in events}
+        return Prepared(events, rows)
 
 
 def receive(chain: Database, sender: Sender, events: list[OutboundEvent] | Prepared) -> Received:
