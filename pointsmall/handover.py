@@ -9,6 +9,11 @@ both return one view for the counter with the member's phone masked. A code
 that cannot be one says what is wrong with it in words a cashier can act
 on: a letter that codes never use, the wrong length, or a character
 mistyped (the check character does not match).
+
+A code two offline stores both drew is kept at the chain by the first to
+sync; the other store's voucher got a fresh code there
+(``voucher_code_moves``). At a till of that store working on the chain's
+database, the code on the member's slip finds the store's own voucher.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from .clock import business_day, utc_now
 from .db import Database
 from .errors import Conflict, NotFound, ValidationError
 from .members import mask_phone
-from .models import Member, PrizeVoucher, PrizeVoucherWriteOff, Redemption, Voucher
+from .models import Member, PrizeVoucher, PrizeVoucherWriteOff, Redemption, Voucher, VoucherCodeMove
 from .prizes import PrizeView
 from .staff import Actor, Permission, require
 from .vouchers import ALPHABET, BODY, VoucherView
@@ -95,6 +100,17 @@ def _source(session: Session, code: str) -> Source:
                    code=vouchers.display_code(code))
 
 
+def _moved(session: Session, store_id: str, code: str) -> str:
+    """The chain's code for this store's voucher whose own code another store's voucher holds; else the code.
+
+    Only the chain records moves (a replica's table stays empty): one primary-key look-up.
+    """
+    moved = session.scalar(select(VoucherCodeMove.code).where(VoucherCodeMove.store_id == store_id,
+                                                              VoucherCodeMove.store_code == code)
+                           .order_by(VoucherCodeMove.kind.desc()).limit(1))  # prize before mall, as _source
+    return moved or code
+
+
 def _mall(session: Session, view: VoucherView, tz_name: str) -> Handover:
     member_id, phone = session.execute(
         select(Member.id, Member.phone).join(Redemption, Redemption.member_id == Member.id)
@@ -127,6 +143,7 @@ def _by_source(db: Database, actor: Actor, typed: str, on_prize: Callable[[Datab
     require(actor, Permission.VOUCHER_WRITE_OFF)
     code = read_code(typed)
     with db.read() as session:
+        code = _moved(session, actor.store_id, code)
         source = _source(session, code)
     if source is Source.PRIZE:
         prize = on_prize(db, actor, code)

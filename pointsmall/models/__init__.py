@@ -74,6 +74,7 @@ from .sync import (
     SyncPeer,
     SyncChange,
     SyncSetAside,
+    VoucherCodeMove,
     SYNC_TABLES,
 )
 
@@ -134,5 +135,6 @@ __all__ = [
     "SyncPeer",
     "SyncChange",
     "SyncSetAside",
+    "VoucherCodeMove",
     "SYNC_TABLES",
 ]

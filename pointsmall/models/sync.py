@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -131,5 +131,24 @@ class SyncSetAside(Base):
     received_at: Mapped[datetime]
 
 
+class VoucherCodeMove(Base):
+    """A store's voucher whose code the chain already held, kept at the chain under a fresh code.
+
+    Two offline stores can draw the same voucher (or prize-voucher) code. The
+    first to arrive keeps it; the other store's voucher gets a fresh code at
+    the chain, and this row translates that store's later write-off of its
+    own code (the code on the member's slip) to the chain's. Chain side only,
+    never pulled: the store keeps its code.
+    """
+
+    __tablename__ = "voucher_code_moves"
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    store_code: Mapped[str] = mapped_column(String(16), primary_key=True)  # as the store issued it
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # mall (vouchers) or prize (prize_vouchers)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # the chain's code for that voucher
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("review_cases.id"))
+    moved_at: Mapped[datetime]
+
+
 SYNC_TABLES = ("sync_state", "sync_captured", "sync_outbox", "sync_pending", "sync_applying", "sync_inbox",
-               "sync_peers", "sync_changes", "sync_set_aside")
+               "sync_peers", "sync_changes", "sync_set_aside", "voucher_code_moves")

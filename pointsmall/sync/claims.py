@@ -26,7 +26,15 @@ business conflict with its own path (``Projector`` calls these checks):
   marked and a case opened, the points left as the refund moved them;
 - a ledger entry's once-only key (``idem_key``: an import row, a review's
   take-back) used at two places: kept with the key marked, its points
-  reversed, case ``sync_entry_twice``.
+  reversed, case ``sync_entry_twice``;
+- a voucher or prize-voucher code (unique across both tables at the chain)
+  drawn at two offline stores, or twice in one batch: the first to arrive
+  keeps it; the other store's voucher is inserted with a fresh code the
+  chain does not hold (its redemption or draw unchanged), the move is
+  recorded in ``voucher_code_moves`` (store, the store's code, kind) -> the
+  chain's code, and a ``sync_voucher_code`` case says so. That store's
+  write-offs of its code, in this push or a later one, are translated with
+  the move, so they never land on the other store's voucher.
 """
 from __future__ import annotations
 
@@ -36,7 +44,20 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from ..models import PointEntry, Purchase, Referral, ReferralCode, Refund, ReviewCase, ReviewSubject, TaskClaim
+from ..models import (
+    PointEntry,
+    PrizeVoucher,
+    Purchase,
+    Redemption,
+    Referral,
+    ReferralCode,
+    Refund,
+    ReviewCase,
+    ReviewSubject,
+    TaskClaim,
+    Voucher,
+    VoucherCodeMove,
+)
 from ..vouchers import new_code
 from . import codec
 
@@ -44,7 +65,10 @@ if TYPE_CHECKING:
     from .project import Projector
 
 REFERRAL_BODY = 7  # pointsmall.referrals.BODY (imported there from the UI-facing module)
-HANDLED = frozenset({"task_claims", "referrals", "referral_codes", "purchases", "refunds"})
+HANDLED = frozenset({"task_claims", "referrals", "referral_codes", "purchases", "refunds", "vouchers",
+                     "prize_vouchers", "voucher_write_offs", "prize_voucher_write_offs"})
+VOUCHER_KIND = {"vouchers": "mall", "prize_vouchers": "prize", "voucher_write_offs": "mall",
+                "prize_voucher_write_offs": "prize"}  # voucher_code_moves.kind, as handover.Source
 
 
 class OnceOnly:
@@ -60,6 +84,8 @@ class OnceOnly:
         self.idem_keys: set[str] = set()
         self.reverse_after: list[tuple[dict[str, Any], str, uuid.UUID]] = []  # (entry row, reason, case)
         self.reverse_purchase: dict[uuid.UUID, tuple[str, uuid.UUID]] = {}  # receipts awarded twice
+        self.voucher_codes: set[str] = set()  # of this batch's codes, those the chain holds; then this batch's
+        self.moved: dict[tuple[str, str], str] = {}  # this store's (kind, store's code) -> the chain's code
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -90,6 +116,7 @@ class OnceOnly:
                     self.p.among(ReferralCode.member_id, owners) | self.p.among(ReferralCode.code, codes))):
                 self.code_of[member_id], self.code_owner[code] = code, member_id
         self._preload_numbers(by_table)
+        self._preload_vouchers(by_table)
 
     def _preload_numbers(self, by_table: dict[str, list[dict[str, Any]]]) -> None:
         conn = self.p.conn
@@ -120,6 +147,23 @@ class OnceOnly:
         idem = sorted({r["idem_key"] for r in by_table.get("point_entries", []) if r.get("idem_key")})
         if idem:
             self.idem_keys |= set(conn.scalars(select(PointEntry.idem_key).where(self.p.among(PointEntry.idem_key, idem))))
+
+    def _preload_vouchers(self, by_table: dict[str, list[dict[str, Any]]]) -> None:
+        """Which of the batch's voucher codes the chain holds (either table), and this store's moved codes."""
+        conn = self.p.conn
+        codes = ({r["code"] for r in by_table.get("vouchers", [])}
+                 | {r["code"] for r in by_table.get("prize_vouchers", [])})
+        if codes:
+            for model in (Voucher, PrizeVoucher):  # one code is never used by both tables (handover.py)
+                self.voucher_codes |= set(conn.scalars(select(model.code).where(self.p.among(model.code, codes))))
+        written_off = ({r["voucher_code"] for r in by_table.get("voucher_write_offs", [])}
+                       | {r["voucher_code"] for r in by_table.get("prize_voucher_write_offs", [])})
+        if written_off:
+            for kind, store_code, code in conn.execute(
+                    select(VoucherCodeMove.kind, VoucherCodeMove.store_code, VoucherCodeMove.code)
+                    .where(VoucherCodeMove.store_id == self.p.store_id,
+                           self.p.among(VoucherCodeMove.store_code, written_off))):
+                self.moved[(kind, store_code)] = code
 
     # -- one row -------------------------------------------------------------------------------
 
@@ -258,6 +302,72 @@ class OnceOnly:
                          subjects=[("refund", row["id"].hex, 0)])
         self.refund_nos.add((row["store_id"], row["refund_no"]))
         self.p.rows["refunds"].append(row)
+
+    def _vouchers(self, row: dict[str, Any]) -> None:
+        self._voucher("vouchers", row)
+
+    def _prize_vouchers(self, row: dict[str, Any]) -> None:
+        self._voucher("prize_vouchers", row)
+
+    def _voucher(self, table: str, row: dict[str, Any]) -> None:
+        code = row["code"]
+        if code not in self.voucher_codes:
+            self.voucher_codes.add(code)
+            self.p.rows[table].append(row)
+            return
+        kind = VOUCHER_KIND[table]
+        row["code"] = fresh = self._fresh_voucher_code()
+        self.voucher_codes.add(fresh)
+        self.p.rows[table].append(row)
+        if kind == "mall":
+            member, subject = self._redeemer(row["redemption_id"]), ("redemption", row["redemption_id"].hex, 0)
+        else:
+            member, subject = row["member_id"], ("wheel_draw", row["draw_id"].hex, 0)
+        store = self.p.store_id
+        case = self.p._case("sync_voucher_code", member,
+                            f"{'voucher' if kind == 'mall' else 'prize'} code {code} was drawn at store {store} and "
+                            f"at another store while offline: at head office it is {fresh}; the slip's code still "
+                            f"works at store {store}", {"kind": kind, "store_code": code, "code": fresh},
+                            ref=f"sync_voucher_code:{subject[1]}", subjects=[subject])
+        if (kind, code) in self.moved or self.p.conn.scalar(select(VoucherCodeMove.code).where(
+                VoucherCodeMove.store_id == store, VoucherCodeMove.store_code == code,
+                VoucherCodeMove.kind == kind)) is not None:
+            # Two tills of this store drew the code and both were moved: the first move translates the
+            # store's write-offs of it (the case above is there for the supervisor).
+            return
+        self.moved[(kind, code)] = fresh
+        self.p.rows["voucher_code_moves"].append(dict(store_id=store, store_code=code, kind=kind, code=fresh,
+                                                      case_id=case, moved_at=self.p.now))
+
+    def _fresh_voucher_code(self) -> str:
+        """A code neither this batch nor the chain holds (a clash is rare: one look-up per clash)."""
+        while True:
+            code = new_code()
+            if code in self.voucher_codes:
+                continue
+            if all(self.p.conn.scalar(select(model.code).where(model.code == code)) is None
+                   for model in (Voucher, PrizeVoucher)):
+                return code
+
+    def _redeemer(self, redemption_id: uuid.UUID) -> uuid.UUID | None:
+        """The member of a redemption: in this batch (its voucher is in the same event), else at the chain."""
+        for r in reversed(self.p.rows["redemptions"]):
+            if r["id"] == redemption_id:
+                return r["member_id"]  # type: ignore[no-any-return]
+        return self.p.conn.scalar(select(Redemption.member_id).where(Redemption.id == redemption_id))
+
+    def _voucher_write_offs(self, row: dict[str, Any]) -> None:
+        self._write_off("voucher_write_offs", row)
+
+    def _prize_voucher_write_offs(self, row: dict[str, Any]) -> None:
+        self._write_off("prize_voucher_write_offs", row)
+
+    def _write_off(self, table: str, row: dict[str, Any]) -> None:
+        """A write-off of the code on the member's slip: of this store's voucher, wherever the chain moved it."""
+        moved = self.moved.get((VOUCHER_KIND[table], row["voucher_code"]))
+        if moved is not None:
+            row["voucher_code"] = moved
+        self.p.rows[table].append(row)
 
     def _keep(self, table: str, key: str, row: dict[str, Any], entry_id: uuid.UUID | None, case: uuid.UUID) -> None:
         self.p.rows["sync_set_aside"].append(dict(id=key[:64], tbl=table, payload=codec.canonical(codec.encode_row(row)),

@@ -24,6 +24,9 @@ statements. A member's open lots are read only if the batch draws on them
 - A member registered offline with a phone or card another store
   registered is kept (its facts need it) with the phone marked, and a
   ``sync_member_merge`` case for a supervisor.
+- A voucher (or prize) code another store drew too is moved to a fresh code
+  at the chain and the store's write-offs of it translated
+  (``claims.OnceOnly``, case ``sync_voucher_code``).
 - Wheel draws are renumbered per member and day (and their run of misses
   counted across stores), and move the wheel's spins, budget and the
   segment's awarded count.
@@ -69,7 +72,7 @@ WRITE_ORDER = (
     "members", "member_search_terms", "purchases", "point_entries", "point_lots", "lot_draws", "refunds",
     "redemptions", "stock_entries", "vouchers", "redemption_cancellations", "voucher_write_offs", "sign_ins",
     "sign_in_bonuses", "wheel_draws", "prize_vouchers", "prize_voucher_write_offs", "referral_codes",
-    "referrals", "task_claims", "review_cases", "review_subjects", "sync_set_aside",
+    "referrals", "task_claims", "review_cases", "review_subjects", "sync_set_aside", "voucher_code_moves",
 )
 
 
