@@ -475,6 +475,8 @@ register_kind(CaseKind.NEGATIVE_BALANCE.value, (Status.RESOLVED,), _settle_negat
 # compensating entry; the supervisor acknowledges, and settles anything else with the member or the store.
 for _kind in ("sync_task_twice", "sync_referral_twice", "sync_referral_code", "sync_receipt_twice",
               "sync_refund_twice", "sync_entry_twice",
+              # A voucher code two offline stores drew: the later one got a fresh code at the chain (claims.py).
+              "sync_voucher_code",
               # Wheel prizes, budget or caps passed at two offline stores (pointsmall/sync/prizes.py).
               "sync_prize_oversold", "sync_wheel_over_budget", "sync_wheel_over_cap"):
     register_kind(_kind, (Status.RESOLVED,))

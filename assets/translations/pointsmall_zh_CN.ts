@@ -3125,6 +3125,10 @@ What did you check?</source>
         <translation>同一手机号在两家门店分别注册</translation>
     </message>
     <message>
+        <source>a voucher code was drawn at two stores and head office gave one of them a new code</source>
+        <translation>两家门店抽到了相同的券码，总部已为其中一张换发新券码</translation>
+    </message>
+    <message>
         <source>a supervisor has to check the account first</source>
         <translation>需由店长先核查账户</translation>
     </message>
@@ -3806,6 +3810,10 @@ What did you check?</source>
         <translation>积分记录重复</translation>
     </message>
     <message>
+        <source>Voucher code drawn at two stores</source>
+        <translation>两家门店券码相同</translation>
+    </message>
+    <message>
         <source>Wheel prize won offline beyond stock</source>
         <translation>离线抽中的转盘奖品超出库存</translation>
     </message>
@@ -3866,6 +3874,14 @@ What did you check?</source>
         <translation>在门店 {store} 离线注册，手机号或卡号与另一会员相同：合并账户或更正手机号</translation>
     </message>
     <message>
+        <source>Code {store_code} drawn at store {store} was also drawn at another store: head office gave it the code {code}; the member&apos;s slip still works at store {store}</source>
+        <translation>门店 {store} 生成的券码 {store_code} 与另一门店重复：总部已改为券码 {code}；会员手中的券在门店 {store} 仍可使用</translation>
+    </message>
+    <message>
+        <source>Voucher kind</source>
+        <translation>券类型</translation>
+    </message>
+    <message>
         <source>Task reward</source>
         <translation>任务奖励</translation>
     </message>
@@ -3904,6 +3920,26 @@ What did you check?</source>
     <message>
         <source>Card</source>
         <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Store&apos;s code</source>
+        <translation>门店券码</translation>
+    </message>
+    <message>
+        <source>Head office&apos;s code</source>
+        <translation>总部券码</translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation>门店</translation>
+    </message>
+    <message>
+        <source>mall voucher</source>
+        <translation>商城兑换券</translation>
+    </message>
+    <message>
+        <source>wheel prize</source>
+        <translation>转盘奖品</translation>
     </message>
     <message>
         <source>{name}: {value}</source>

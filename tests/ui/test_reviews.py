@@ -172,3 +172,26 @@ def test_the_open_count_is_in_the_navigation(qtbot, ui_db, event_loop, language,
         window.deleteLater()
         qtbot.wait(50)
         ctx.worker.shutdown()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"], indirect=True)
+def test_a_voucher_code_moved_at_sync_says_both_codes(qtbot, supervisor_ctx, ui_db, language):
+    """Issue 6: a voucher code two offline stores drew; the case names the slip's code and head office's."""
+    someone = member(ui_db, name="赵六", phone="13700002222", points=0)
+    with ui_db.write() as session:
+        reviews.open_case(session, supervisor_ctx.actor, kind="sync_voucher_code", member_id=someone.id,
+                          reason="voucher code K7MQ9XH2TD4R was drawn at store S03 and at another store",
+                          now=utc_now(), ref_key="voucher-code-1",
+                          details={"kind": "mall", "store_code": "K7MQ9XH2TD4R", "code": "2345ABCDEFGH",
+                                   "store": "S03"})
+    page = open_page(qtbot, supervisor_ctx)
+    english = language == "en"
+    assert page.table.item(0, 1).text() == ("Voucher code drawn at two stores" if english else "两家门店券码相同")
+    reason = page.table.item(0, 3).text()
+    assert "K7MQ-9XH2-TD4R" in reason and "2345-ABCD-EFGH" in reason and "S03" in reason
+    details = page.detail.details.text().splitlines()
+    assert details[0] == ("Voucher kind: mall voucher" if english else "券类型：商城兑换券")
+    assert details[1:] == (["Store's code: K7MQ9XH2TD4R", "Head office's code: 2345ABCDEFGH", "Store: S03"]
+                           if english else ["门店券码：K7MQ9XH2TD4R", "总部券码：2345ABCDEFGH", "门店：S03"])
+    assert page.detail.resolve.isVisible() and not page.detail.reject.isVisible()
+    page.grab().save(f"/tmp/reviews_voucher_code_{language}.png")

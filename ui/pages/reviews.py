@@ -23,6 +23,7 @@ from qasync import asyncSlot
 
 from pointsmall.members import mask_phone
 from pointsmall.staff import Permission
+from pointsmall.vouchers import display_code
 
 from .. import i18n
 from ..context import AppContext
@@ -54,6 +55,7 @@ def kind_text(kind: str) -> str:
         "sync_receipt_twice": QCoreApplication.translate("ReviewsPage", "Receipt awarded twice"),
         "sync_refund_twice": QCoreApplication.translate("ReviewsPage", "Refund number used twice"),
         "sync_entry_twice": QCoreApplication.translate("ReviewsPage", "Entry recorded twice"),
+        "sync_voucher_code": QCoreApplication.translate("ReviewsPage", "Voucher code drawn at two stores"),
         "sync_prize_oversold": QCoreApplication.translate("ReviewsPage", "Wheel prize won offline beyond stock"),
         "sync_wheel_over_budget": QCoreApplication.translate("ReviewsPage", "Wheel prizes won offline beyond budget"),
         "sync_wheel_over_cap": QCoreApplication.translate("ReviewsPage", "Spins offline beyond the member's cap"),
@@ -98,6 +100,12 @@ def reason_text(row: ops.QueueRow) -> str:
         return QCoreApplication.translate("ReviewsPage", "Registered offline at store {store} with another member's "
                                           "phone or card: merge the accounts or correct the phone").format(
             store=store.group(1) if store else case.store_id)
+    if case.kind == "sync_voucher_code" and {"store_code", "code"} <= set(d):
+        return QCoreApplication.translate("ReviewsPage", "Code {store_code} drawn at store {store} was also drawn "
+                                          "at another store: head office gave it the code {code}; the member's slip "
+                                          "still works at store {store}").format(
+            store_code=display_code(str(d["store_code"])), code=display_code(str(d["code"])),
+            store=d.get("store", case.store_id))
     return case.reason
 
 
@@ -121,6 +129,10 @@ def detail_lines(details: dict[str, Any]) -> list[str]:
         "balance": QCoreApplication.translate("ReviewsPage", "Balance"),
         "phone": QCoreApplication.translate("ReviewsPage", "Phone"),
         "card": QCoreApplication.translate("ReviewsPage", "Card"),
+        "store_code": QCoreApplication.translate("ReviewsPage", "Store's code"),
+        "code": QCoreApplication.translate("ReviewsPage", "Head office's code"),
+        "kind": QCoreApplication.translate("ReviewsPage", "Voucher kind"),
+        "store": QCoreApplication.translate("ReviewsPage", "Store"),
     }
     lines = []
     for key, value in details.items():
@@ -128,6 +140,9 @@ def detail_lines(details: dict[str, Any]) -> list[str]:
             ", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
         if key == "phone":
             shown = mask_phone(shown)  # the duplicate-phone case: masked as everywhere in the queue
+        if key == "kind" and value in ("mall", "prize"):  # the voucher-code case: which kind of voucher
+            shown = (QCoreApplication.translate("ReviewsPage", "mall voucher") if value == "mall"
+                     else QCoreApplication.translate("ReviewsPage", "wheel prize"))
         lines.append(QCoreApplication.translate("ReviewsPage", "{name}: {value}").format(
             name=names.get(key, key.replace("_", " ").capitalize()), value=shown))
     return lines

@@ -20,6 +20,8 @@ WHY = {
     "negative_balance": QT_TRANSLATE_NOOP("MemberHolds", "points were taken back and the balance went below zero"),
     "sync_overspend": QT_TRANSLATE_NOOP("MemberHolds", "the same points were spent at two stores while offline"),
     "sync_member_merge": QT_TRANSLATE_NOOP("MemberHolds", "the phone number was registered at two stores"),
+    "sync_voucher_code": QT_TRANSLATE_NOOP("MemberHolds", "a voucher code was drawn at two stores and head office "
+                                                          "gave one of them a new code"),
 }
 OTHER_WHY = QT_TRANSLATE_NOOP("MemberHolds", "a supervisor has to check the account first")
 
