@@ -114,6 +114,9 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
         if state is None:
             raise NotAReplica()
         store_id, replica_id, cursor = state.store_id, state.replica_id, state.cursor
+    if not full and _restored(chain, replica_id, cursor):
+        raise SyncStopped(reason="this computer's copy is older than what head office last sent it (was it restored "
+                                 "from a backup?), so changes since then may be missing. Call head office support.")
     full = full or cursor is None
     if full:
         _refuse_over_local_facts(replica)
@@ -242,6 +245,20 @@ def _copy_all(src: Connection, dst: Connection, report: PullReport, progress: Pr
         report.tables[name] = done
         report.rows += done
     bulk.copy_table(src, dst, AuditHead.__table__, keep_existing=True)
+
+
+def _restored(chain: Database, replica_id: uuid.UUID, cursor: int | None) -> bool:
+    """The replica's cursor is behind the one the chain recorded for it: a copy restored from a backup.
+
+    The chain's change log may have been pruned past that older cursor (``prune_change_log``), so a pull
+    from it could miss changes: the sync stops rather than carry on incomplete. The replica writes its own
+    cursor before the chain records it, so the replica is never behind the chain's record otherwise.
+    """
+    if cursor is None:
+        return False
+    with chain.read() as session:
+        recorded = session.scalar(select(SyncPeer.cursor).where(SyncPeer.replica_id == replica_id))
+    return recorded is not None and cursor < recorded
 
 
 def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullReport,

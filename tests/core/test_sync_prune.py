@@ -2,21 +2,24 @@
 
 On the real PostgreSQL: a store pulls, head office prunes, more changes come, the store pulls again and has them
 all; a store that joins after a prune copies everything; a replica known only by its pushes holds pruning back;
-a prune during a store's first copy keeps the changes of a transaction that was still running at its snapshot.
+a prune during a store's first copy keeps the changes of a transaction that was still running at its snapshot;
+a replica restored from an old backup stops instead of pulling with gaps.
 """
 from __future__ import annotations
 
+import shutil
 import uuid
+from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
 from pointsmall.cli import main
 from pointsmall.models import Member, SyncChange, SyncPeer
-from pointsmall.sync import attach_replica, prune_change_log
+from pointsmall.sync import attach_replica, prune_change_log, sync_once
 from pointsmall.sync.pull import pull
 
 from .sync_support import chain, chain_member, new_store, open_replica  # noqa: F401 - fixture
-from .sync_support import Chain, add_store, assert_agree, award, balance, sync
+from .sync_support import Chain, add_store, assert_agree, award, balance, restart, sync
 
 
 def _logged(chain: Chain) -> int:  # noqa: F811
@@ -109,3 +112,25 @@ def test_a_prune_during_a_first_copy_keeps_what_was_running_at_its_snapshot(chai
     pull(south, chain.db)
     assert _name(south, slow_member) == "慢二"  # its change was kept for south's next pull
     assert _name(north.db, slow_member) == "慢二"
+
+
+def test_a_replica_restored_from_an_old_backup_stops_instead_of_pulling_with_gaps(chain, tmp_path):  # noqa: F811
+    """Its cursor is behind the chain's record of it: rows pruned in between would be missed."""
+    member_id = chain_member(chain, "乙", points=10)
+    north = new_store(chain, "S02", tmp_path)
+    path = north.db.sqlite_path
+    north.db.dispose()
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(path, backup)  # last night's backup (the file is closed: WAL checkpointed)
+    north = restart(chain, north)
+    award(chain.db, chain.admin, member_id, 20)
+    sync(north, chain)  # the store pulls on; head office records its newer cursor
+    assert main(["sync", "prune", "--chain", chain.db.url]) == 0
+    north.db.dispose()
+    shutil.copyfile(backup, path)  # the disk fails; the backup comes back
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    north = restart(chain, north)
+    report = sync_once(north.db, chain.db)
+    assert not report.ok and "restored from a backup" in report.errors[0]
+    assert balance(north.db, member_id) == 10  # nothing half-pulled
