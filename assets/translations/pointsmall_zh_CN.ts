@@ -1746,12 +1746,12 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>需要连接总部才能处理审核案件：本收银台使用的是门店的离线副本，下次同步时案件会重新变为待处理。请在连接总部的收银台上处理。</translation>
     </message>
     <message>
-        <source>Tiers are evaluated at head office: the monthly evaluation needs the connection to head office. This till works on the store&apos;s offline copy, whose tiers head office&apos;s data would overwrite. Tier-ups from purchases at this till still count.</source>
-        <translation>会员等级由总部评定：每月等级评定需要连接总部。本收银台使用的是门店的离线副本，总部的数据会覆盖这里评定的等级。本收银台消费带来的升级照常有效。</translation>
+        <source>The monthly tier evaluation needs the connection to head office: this till works on the store&apos;s offline copy, whose tiers head office&apos;s data would overwrite. Tier-ups from purchases at this till still count.</source>
+        <translation>需要连接总部才能进行每月会员等级评定：本收银台使用的是门店的离线副本，总部的数据会覆盖这里评定的等级。本收银台消费带来的升级照常有效。</translation>
     </message>
     <message>
-        <source>The abuse scan runs at head office: it needs the connection to head office. This till works on the store&apos;s offline copy and sees only its own store&apos;s earnings; the cases it opened would stay on this computer.</source>
-        <translation>风险扫描由总部执行：需要连接总部。本收银台使用的是门店的离线副本，只能看到本店的积分获取记录；扫描开出的案件只会留在这台电脑上。</translation>
+        <source>The abuse scan needs the connection to head office: this till works on the store&apos;s offline copy and sees only its own store&apos;s earnings, and the cases it opened would stay on this computer.</source>
+        <translation>需要连接总部才能进行风险扫描：本收银台使用的是门店的离线副本，只能看到本店的积分获取记录，扫描开出的案件也只会留在这台电脑上。</translation>
     </message>
     <message>
         <source>Already done; this task pays {times} time(s) in all.</source>

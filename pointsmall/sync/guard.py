@@ -85,15 +85,14 @@ class ReviewNeedsHeadOffice(DomainError):
 
 
 class TierEvaluationNeedsHeadOffice(DomainError):
-    template = ("Tiers are evaluated at head office: the monthly evaluation needs the connection to head office. This "
-                "till works on the store's offline copy, whose tiers head office's data would overwrite. Tier-ups "
-                "from purchases at this till still count.")
+    template = ("The monthly tier evaluation needs the connection to head office: this till works on the store's "
+                "offline copy, whose tiers head office's data would overwrite. Tier-ups from purchases at this till "
+                "still count.")
 
 
 class AbuseScanNeedsHeadOffice(DomainError):
-    template = ("The abuse scan runs at head office: it needs the connection to head office. This till works on the "
-                "store's offline copy and sees only its own store's earnings; the cases it opened would stay on this "
-                "computer.")
+    template = ("The abuse scan needs the connection to head office: this till works on the store's offline copy and "
+                "sees only its own store's earnings, and the cases it opened would stay on this computer.")
 
 
 REFUSALS: dict[str, type[DomainError]] = {

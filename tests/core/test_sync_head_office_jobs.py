@@ -27,9 +27,9 @@ def test_the_jobs_are_refused_on_a_replica_and_a_tier_up_at_the_till_still_happe
     assert main(_args(chain, path, "sync")) == 0
     capsys.readouterr()
     assert main(_args(chain, path, "tiers", "evaluate")) == 2
-    assert "Tiers are evaluated at head office" in capsys.readouterr().err
+    assert "The monthly tier evaluation needs the connection to head office" in capsys.readouterr().err
     assert main(_args(chain, path, "risk", "scan")) == 2
-    assert "The abuse scan runs at head office" in capsys.readouterr().err
+    assert "The abuse scan needs the connection to head office" in capsys.readouterr().err
     replica = open_replica(path)
     from pointsmall.sync import attach_replica
 
