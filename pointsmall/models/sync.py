@@ -136,14 +136,18 @@ class VoucherCodeMove(Base):
 
     Two offline stores can draw the same voucher (or prize-voucher) code. The
     first to arrive keeps it; the other store's voucher gets a fresh code at
-    the chain, and this row translates that store's later write-off of its
-    own code (the code on the member's slip) to the chain's. Chain side only,
-    never pulled: the store keeps its code.
+    the chain, and this row translates that till's later write-off of its
+    own code (the code on the member's slip) to the chain's. Kept per replica
+    (till): only the till that issued a voucher holds it, and two tills of
+    one store can draw the same code too. Chain side only, never pulled: the
+    store keeps its code.
     """
 
     __tablename__ = "voucher_code_moves"
-    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    __table_args__ = (Index("ix_voucher_code_moves_store_code", "store_id", "store_code"),)
+    replica_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the till that issued it
     store_code: Mapped[str] = mapped_column(String(16), primary_key=True)  # as the store issued it
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # mall (vouchers) or prize (prize_vouchers)
     code: Mapped[str] = mapped_column(String(16), unique=True)  # the chain's code for that voucher
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("review_cases.id"))

@@ -31,10 +31,11 @@ business conflict with its own path (``Projector`` calls these checks):
   drawn at two offline stores, or twice in one batch: the first to arrive
   keeps it; the other store's voucher is inserted with a fresh code the
   chain does not hold (its redemption or draw unchanged), the move is
-  recorded in ``voucher_code_moves`` (store, the store's code, kind) -> the
-  chain's code, and a ``sync_voucher_code`` case says so. That store's
-  write-offs of its code, in this push or a later one, are translated with
-  the move, so they never land on the other store's voucher.
+  recorded in ``voucher_code_moves`` (the issuing till, the store's code,
+  kind) -> the chain's code, and a ``sync_voucher_code`` case says so. That
+  till's write-offs of its code (only the till that issued a voucher holds
+  it), in this push or a later one, are translated with the move, so they
+  never land on another till's or store's voucher.
 """
 from __future__ import annotations
 
@@ -161,7 +162,7 @@ class OnceOnly:
         if written_off:
             for kind, store_code, code in conn.execute(
                     select(VoucherCodeMove.kind, VoucherCodeMove.store_code, VoucherCodeMove.code)
-                    .where(VoucherCodeMove.store_id == self.p.store_id,
+                    .where(VoucherCodeMove.replica_id == self.p.replica_id,
                            self.p.among(VoucherCodeMove.store_code, written_off))):
                 self.moved[(kind, store_code)] = code
 
@@ -330,14 +331,14 @@ class OnceOnly:
                             f"works at store {store}", {"kind": kind, "store_code": code, "code": fresh},
                             ref=f"sync_voucher_code:{subject[1]}", subjects=[subject])
         if (kind, code) in self.moved or self.p.conn.scalar(select(VoucherCodeMove.code).where(
-                VoucherCodeMove.store_id == store, VoucherCodeMove.store_code == code,
+                VoucherCodeMove.replica_id == self.p.replica_id, VoucherCodeMove.store_code == code,
                 VoucherCodeMove.kind == kind)) is not None:
-            # Two tills of this store drew the code and both were moved: the first move translates the
-            # store's write-offs of it (the case above is there for the supervisor).
+            # This till drew the code twice and both were moved (codes are unique at a till, so only across
+            # its two tables): the first move translates its write-offs (the case above is for the supervisor).
             return
         self.moved[(kind, code)] = fresh
-        self.p.rows["voucher_code_moves"].append(dict(store_id=store, store_code=code, kind=kind, code=fresh,
-                                                      case_id=case, moved_at=self.p.now))
+        self.p.rows["voucher_code_moves"].append(dict(replica_id=self.p.replica_id, store_id=store, store_code=code,
+                                                      kind=kind, code=fresh, case_id=case, moved_at=self.p.now))
 
     def _fresh_voucher_code(self) -> str:
         """A code neither this batch nor the chain holds (a clash is rare: one look-up per clash)."""

@@ -124,7 +124,7 @@ def _receive_in(session: Session, sender: Sender, batch: Prepared) -> Received:
     peer = _peer(session, sender)
     result = Received(applied_through=peer.applied_seq)
     events = batch.events
-    projector = Projector(session, store_id)
+    projector = Projector(session, store_id, sender.replica_id)
     # Only events at or below the applied position can be repeats; a new event whose id the chain already has
     # (under another number) is stopped by the inbox's primary key below, so a push of new events costs no probe.
     maybe_seen = [e.event_id for e in events if e.seq <= peer.applied_seq]

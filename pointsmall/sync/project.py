@@ -98,8 +98,8 @@ class ItemState:
 
 
 class Projector:
-    def __init__(self, session: Session, store_id: str) -> None:
-        self.session, self.store_id = session, store_id
+    def __init__(self, session: Session, store_id: str, replica_id: uuid.UUID) -> None:
+        self.session, self.store_id, self.replica_id = session, store_id, replica_id
         self.conn = session.connection()
         self.now = utc_now()
         self.members: dict[uuid.UUID, MemberState] = {}

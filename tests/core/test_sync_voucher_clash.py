@@ -14,10 +14,10 @@ and every retry stopped again. Now (``pointsmall/sync/claims.py``):
   store's voucher whose code is taken, at the chain or earlier in the same
   batch, is inserted with a fresh ``new_code()`` the chain does not hold,
   its redemption (or wheel draw) unchanged;
-- the chain remembers the move in ``voucher_code_moves``, (store, the
-  store's code, kind) -> the chain's code, so the store's write-off of that
-  code (the member holds a slip with the store's code; vouchers are not
-  pulled, so only that store can write it off offline), in the same push or
+- the chain remembers the move in ``voucher_code_moves``, (the issuing
+  till, the store's code, kind) -> the chain's code, so that till's write-off
+  of that code (the member holds a slip with the store's code; vouchers are
+  not pulled, so only that till can write it off offline), in the same push or
   a later one, is translated before it is inserted, and never lands on the
   other store's voucher; a till of that store working on the chain's
   database finds its voucher by the slip's code too (``handover``);
@@ -27,11 +27,10 @@ and every retry stopped again. Now (``pointsmall/sync/claims.py``):
 """
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
-
 import secrets
 from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
 
 from pointsmall import handover, prizes, purchases, redemption, staff, vouchers, wheel, wheel_setup
 from pointsmall.models import (
@@ -44,7 +43,7 @@ from pointsmall.models import (
     VoucherCodeMove,
     VoucherWriteOff,
 )
-from pointsmall.sync import outbox, receive, replica_sender
+from pointsmall.sync import attach_replica, first_pull, outbox, receive, replica_sender
 
 from .games_support import FixedDraws, seg
 from .sync_support import (
@@ -55,7 +54,9 @@ from .sync_support import (
     chain,  # noqa: F401 - fixture
     chain_item,
     chain_member,
+    login,
     new_store,
+    open_replica,
     sync,
 )
 
@@ -260,4 +261,33 @@ def test_a_till_of_the_moved_store_online_with_the_chain_finds_its_voucher_by_th
     handed = handover.hand_over(chain.db, at_chain["S03"], code)
     assert handed.state == "written_off" and handed.code == fresh
     assert handover.look_up(chain.db, at_chain["S02"], code).state == "valid"  # north's is still to hand over
+    assert_chain_clean(chain)
+
+
+def test_two_tills_of_one_store_drawing_one_code_keep_their_own_write_offs(chain, tmp_path, monkeypatch):  # noqa: F811
+    """Moves are remembered per till: the till that kept the code writes off its own voucher, not the moved one."""
+    first_member, second_member = chain_member(chain, "一", points=300), chain_member(chain, "二", points=300)
+    item_id = chain_item(chain, stock=10, price=100)
+    till_a = new_store(chain, "S02", tmp_path)
+    second_file = open_replica(tmp_path / "replica-S02-till-b.db")
+    attach_replica(second_file, "S02")
+    first_pull(second_file, chain.db)
+    till_b = login(chain, "S02", second_file)
+    code = vouchers.new_code()
+    monkeypatch.setattr(redemption, "new_code", lambda: code)
+    redemption.redeem(till_a.db, till_a.cashier, member_id=first_member, item_id=item_id)
+    redemption.redeem(till_b.db, till_b.cashier, member_id=second_member, item_id=item_id)
+    monkeypatch.undo()
+    sync(till_a, chain)
+    sync(till_b, chain)  # till b's voucher is moved
+    moved = _chain_codes(chain, second_member)[second_member]
+    assert moved != code and _chain_codes(chain, first_member)[first_member] == code
+    vouchers.write_off(till_a.db, till_a.supervisor, code)  # the slip of till a's member
+    sync(till_a, chain)
+    with chain.db.read() as session:
+        assert set(session.scalars(select(VoucherWriteOff.voucher_code))) == {code}  # till a's own voucher
+    vouchers.write_off(till_b.db, till_b.supervisor, code)  # the slip of till b's member: the moved voucher
+    sync(till_b, chain)
+    with chain.db.read() as session:
+        assert set(session.scalars(select(VoucherWriteOff.voucher_code))) == {code, moved}
     assert_chain_clean(chain)
