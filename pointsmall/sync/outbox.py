@@ -138,10 +138,13 @@ def mark_acked(replica: Database, through: int) -> None:
         session.execute(update(SyncState).where(SyncState.id == 1).values(acked_seq=through))
 
 
+# ``+kind``: without it SQLite's planner takes the (kind, key) index and reads every pending entry of the kind
+# at each acknowledgement (quadratic in the backlog: 8 of the 20 s of pushing 100,000 events); with it, the
+# event-number index reads only the acknowledged ones.
 REFRESH_LOTS = """
 INSERT OR IGNORE INTO sync_pending (row_id, kind, key_id, amount, business_day, entry_kind, event_seq)
 SELECT 'lots:' || key_id, 'lots', key_id, 0, NULL, '', NULL FROM sync_pending
-WHERE kind = 'points' AND amount < 0 AND event_seq <= ?
+WHERE +kind = 'points' AND amount < 0 AND event_seq <= ?
 """
 
 
@@ -153,7 +156,7 @@ def confirm_pending(conn: Any, through: int) -> None:
     all of that member's open lots.
     """
     conn.exec_driver_sql(REFRESH_LOTS, (through,))
-    conn.exec_driver_sql("DELETE FROM sync_pending WHERE kind IN ('points', 'stock') AND event_seq <= ?", (through,))
+    conn.exec_driver_sql("DELETE FROM sync_pending WHERE +kind IN ('points', 'stock') AND event_seq <= ?", (through,))
 
 
 def pending_counts(session: Any) -> tuple[int, int]:
