@@ -64,6 +64,16 @@ class MemberNotActive(DomainError):
     template = "This member's account is frozen; points cannot change."
 
 
+class MemberMerged(MemberNotActive):
+    template = ("This account was merged into another member's account; look the member up again by card or phone "
+                "to find it.")
+
+
+def not_active(status: str) -> MemberNotActive:
+    """The refusal for a member whose account is not active: frozen, or merged into another (``merge.py``)."""
+    return MemberMerged() if status == "merged" else MemberNotActive()
+
+
 class UnderReview(DomainError):
     template = ("This member's recent points are being reviewed; redeeming and spinning wait until a supervisor "
                 "has decided.")

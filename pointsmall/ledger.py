@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from . import audit
 from .clock import add_months, business_day, end_of_month, utc_now
 from .db import Database
-from .errors import InsufficientPoints, IntegrityViolation, MemberNotActive, NotFound
+from .errors import InsufficientPoints, IntegrityViolation, NotFound, not_active
 from .ids import new_id
 from .models import LotDraw, Member, PointEntry, PointLot
 from .staff import Actor, Permission, require
@@ -195,7 +195,7 @@ def post(
     if points == 0:
         raise IntegrityViolation("a ledger entry must change the balance")
     if member.status != "active" and kind in _EARNING_KINDS:
-        raise MemberNotActive()
+        raise not_active(member.status)
     if inspect(member).modified:
         # Changes to the member made through the ORM and not yet written (by a caller) go first,
         # so the row this append moves from is the one the object shows.

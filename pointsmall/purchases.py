@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, campaigns, ledger, reviews, tasks, tiers
 from .clock import business_day, utc_now
 from .db import Database
-from .errors import Conflict, MemberNotActive, NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError, not_active
 from .ledger import EntryKind
 from .models import Member, PointEntry, Purchase, Refund
 from .rules import Rules, load_rules
@@ -132,7 +132,7 @@ def award_for_purchase(db: Database, actor: Actor, *, member_id: uuid.UUID, rece
             if previous is not None:
                 return _repeat(member, previous, amount_fen, ladder, now, actor)
             if member.status != "active":
-                raise MemberNotActive()
+                raise not_active(member.status)
             tier_before = tiers.effective_tier(member, ladder, day)
             active = campaigns.active_on(session, day, tier_before.code)
             points = earn_points(amount_fen, rules, tier_before, [c.multiplier_permille for c in active])

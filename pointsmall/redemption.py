@@ -26,7 +26,7 @@ from . import audit, ledger, reviews, tiers
 from .catalog import ItemKind, ItemView, StockKind, item_view, move_stock
 from .clock import business_day, utc_now, zone
 from .db import Database
-from .errors import Conflict, DomainError, IntegrityViolation, NotFound, ValidationError
+from .errors import Conflict, DomainError, IntegrityViolation, NotFound, ValidationError, not_active
 from .ids import new_id
 from .ledger import EntryKind
 from .models import (
@@ -123,7 +123,7 @@ def _taken(session: Session, member_id: uuid.UUID, item_ids: list[uuid.UUID] | N
 def _refusal(member: Member, item: ItemView, quantity: int, tier_rank: int, ladder: list[tiers.TierView],
              today_taken: int, total_taken: int, now: datetime, tz_name: str) -> Refusal | None:
     if member.status != "active":
-        return Refusal("This member's account is frozen; points cannot change.")
+        return Refusal(not_active(member.status).template)
     if not item.active:
         return Refusal("This item is no longer offered.")
     # Days as the store's calendar has them; the window's end is exclusive, so

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from . import audit, ledger, tasks, tiers
 from .clock import business_day, end_of_month, utc_now
 from .db import Database
-from .errors import Conflict, DomainError, InsufficientPoints, MemberNotActive, NotFound, ValidationError
+from .errors import Conflict, DomainError, InsufficientPoints, NotFound, ValidationError, not_active
 from .ids import new_id
 from .ledger import EntryKind
 from .models import Member, Setting, SignIn, SignInBonus
@@ -239,7 +239,7 @@ def _already(day: date) -> Conflict:
 def _locked_member(session: Session, member_id: uuid.UUID) -> Member:
     member = ledger.lock_member(session, member_id)
     if member.status != "active":
-        raise MemberNotActive()
+        raise not_active(member.status)
     return member
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from . import audit, ledger, risk
 from .clock import business_day, utc_now
 from .db import Database
-from .errors import Conflict, MemberNotActive, NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError, not_active
 from .ids import new_id
 from .ledger import EntryKind
 from .models import Member, Purchase, Referral, Task, TaskClaim
@@ -335,7 +335,7 @@ def claim(db: Database, actor: Actor, member_id: uuid.UUID, task_id: uuid.UUID, 
         with db.write() as session:
             member = ledger.lock_member(session, member_id)
             if member.status != "active":
-                raise MemberNotActive()
+                raise not_active(member.status)
             task = session.get(Task, task_id)
             if task is None:
                 raise NotFound("No such task.")

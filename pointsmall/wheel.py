@@ -35,9 +35,9 @@ from .errors import (
     DomainError,
     InsufficientPoints,
     IntegrityViolation,
-    MemberNotActive,
     NotFound,
     ValidationError,
+    not_active,
 )
 from .ids import new_id
 from .ledger import EntryKind
@@ -228,7 +228,7 @@ def spin_status(db: Database, actor: Actor, member_id: uuid.UUID, wheel_id: uuid
         cost = 0 if free_left else version.cost_points
         refusal: DomainError | None = _refusal(wheel, version, state, now, actor.store_tz)
         if refusal is None and member.status != "active":
-            refusal = MemberNotActive()
+            refusal = not_active(member.status)
         if refusal is None and cost > member.balance:
             refusal = _short(cost, member.balance)
         return SpinStatus(
@@ -261,7 +261,7 @@ def spin(db: Database, actor: Actor, *, member_id: uuid.UUID, wheel_id: uuid.UUI
                 if done is not None:
                     return _repeat(session, done, member_id, wheel_id)
             if member.status != "active":
-                raise MemberNotActive()
+                raise not_active(member.status)
             reviews.refuse_if_blocked(session, member.id)  # flagged earnings under review
             return _spin(session, member, actor, wheel_id, request_id, now, day)
     except IntegrityError:

@@ -97,6 +97,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("DomainError", 'Not enough points: the balance is {balance}, {needed} more are needed.'),
     QT_TRANSLATE_NOOP("DomainError", "Adjustments above {limit} points need a second staff member's approval."),
     QT_TRANSLATE_NOOP("DomainError", "This member's account is frozen; points cannot change."),
+    QT_TRANSLATE_NOOP("DomainError", "This account was merged into another member's account; look the member up again by card or phone to find it."),
     QT_TRANSLATE_NOOP("DomainError", "This member's recent points are being reviewed; redeeming and spinning wait until a supervisor has decided."),
     QT_TRANSLATE_NOOP("DomainError", 'That is not a valid voucher code: a character is mistyped or two are swapped (its check character does not match). Check the code and type it again.'),
     QT_TRANSLATE_NOOP("DomainError", 'No voucher or prize has the code {code}; check it and type it again.'),

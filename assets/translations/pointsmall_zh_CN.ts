@@ -1446,6 +1446,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>数据库中已有会员；演示数据只能导入空数据库。</translation>
     </message>
     <message>
+        <source>This account was merged into another member&apos;s account; look the member up again by card or phone to find it.</source>
+        <translation>此账户已合并到另一位会员的账户，请重新刷卡或输入手机号查找该会员。</translation>
+    </message>
+    <message>
         <source>This member&apos;s recent points are being reviewed; redeeming and spinning wait until a supervisor has decided.</source>
         <translation>该会员近期积分正在审核中，店长处理前不能兑换，也不能抽奖。</translation>
     </message>

@@ -8,8 +8,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from pointsmall import ledger, members, merge, purchases, reviews, tiers
-from pointsmall.errors import Conflict, DomainError, PermissionDenied, ValidationError
+from pointsmall import ledger, members, merge, purchases, reviews, signin, tiers
+from pointsmall.errors import Conflict, DomainError, MemberMerged, PermissionDenied, ValidationError
 from pointsmall.ledger import EntryKind
 from pointsmall.models import Member, PointEntry, ReviewCase, TierChange
 
@@ -114,8 +114,11 @@ def test_a_merged_member_leads_lookups_to_the_kept_one_and_takes_no_more_points(
     for query in (gone.card_code, member_row(db, gone.id).phone):
         found = members.search(db, cashier, query)
         assert [m.id for m in found.members] == [keep.id]
-    with pytest.raises(DomainError):
+    with pytest.raises(MemberMerged) as refused:  # not "frozen": the cashier is told where the account went
         purchases.award_for_purchase(db, cashier, member_id=gone.id, receipt_no="R-MERGED", amount_fen=1000)
+    assert "merged into another member" in refused.value.message
+    with pytest.raises(MemberMerged):
+        signin.sign_in(db, cashier, gone.id)
     with pytest.raises(ValidationError):
         members.set_status(db, supervisor, keep.id, "merged", "try")
     with pytest.raises(Conflict):
