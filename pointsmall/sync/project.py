@@ -176,8 +176,8 @@ class Projector:
         if by_table["members"]:
             phones = [r["phone"] for r in by_table["members"]]
             cards = [r["card_code"] for r in by_table["members"]]
-            for phone, card in self.conn.execute(select(Member.phone, Member.card_code)
-                                                 .where(self.among(Member.phone, phones) | self.among(Member.card_code, cards))):
+            taken = self.among(Member.phone, phones) | self.among(Member.card_code, cards)
+            for phone, card in self.conn.execute(select(Member.phone, Member.card_code).where(taken)):
                 self.taken_phones.add(phone)
                 self.taken_cards.add(card)
         item_ids = sorted({r["item_id"] for r in by_table["stock_entries"]})
