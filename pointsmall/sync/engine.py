@@ -114,7 +114,8 @@ def sync_once(replica: Database, chain: Database, *, progress: Progress | None =
     with _lock(replica):
         _attempt(replica)
         try:
-            report.sealed = outbox.seal(replica)
+            # One sealing round before any upload; the rest is sealed while the first batches go up.
+            report.sealed = outbox.seal(replica, rounds=1)
             fault("after_seal")
             _push(replica, chain, report, batch, progress, fault)
             fault("before_pull")
