@@ -132,11 +132,13 @@ def test_a_merged_member_says_where_it_went_and_the_kept_one_names_it(qtbot, sup
     assert first.card_code in status and "张三" in status
     assert not gone.adjust_button.isEnabled() and not gone.freeze_button.isEnabled()
     assert first.card_code in " ".join(gone.card.warnings(gone.member))
+    assert gone.card.progress.isHidden() and gone.card.growth.isHidden()  # no tier to grow towards
     kept = MemberDetailDialog(supervisor_ctx, first.id)
     qtbot.addWidget(kept)
     kept.show()
     qtbot.waitUntil(lambda: kept.merged_here.isVisible(), timeout=WAIT)
     assert second.card_code in kept.merged_here.text()
+    assert kept.card.progress.isVisible()
     gone.grab().save(f"/tmp/merged_member_{language}.png")
     kept.grab().save(f"/tmp/kept_member_{language}.png")
     if language == "en":

@@ -122,6 +122,9 @@ class MemberCard(QFrame):
         self.pending.follow(member.id)
         self.progress.show_progress(member.progress, member.manual_tier_reason)
         self.growth.setText(self.growth_words(member))
+        # A merged account grows no more: no way to the next tier to show.
+        self.progress.setVisible(member.merged_into is None)
+        self.growth.setVisible(member.merged_into is None)
         self.benefits_caption.setText(self.tr("{tier} benefits").format(tier=tier_name(tier, self.language)))
         self.benefits.setText(tier_benefits(tier, self.language) or self.tr("None"))
         if member.expiring is not None:
