@@ -105,14 +105,19 @@ def _case_members(session: Session, case: ReviewCase) -> tuple[uuid.UUID, uuid.U
     return case.member_id, other
 
 
+def _read_case(session: Session, case_id: uuid.UUID) -> tuple[ReviewCase, uuid.UUID, uuid.UUID | None]:
+    """The case (read, not locked) and its two members, as ``_case_members`` finds them."""
+    case = session.get(ReviewCase, case_id)
+    if case is None:
+        raise NotFound("No such review case.")
+    return (case, *_case_members(session, case))
+
+
 def candidates(db: Database, actor: Actor, case_id: uuid.UUID) -> MergePair:
     """Both members of a duplicate-phone case side by side (the phone as the viewer may see it)."""
     require(actor, Permission.REVIEW_VIEW)
     with db.read() as session:
-        case = session.get(ReviewCase, case_id)
-        if case is None:
-            raise NotFound("No such review case.")
-        new, other = _case_members(session, case)
+        case, new, other = _read_case(session, case_id)
         ids = [i for i in (other, new) if i is not None]
         ladder = {t.id: t for t in tiers.list_tiers(session)}
         last = dict(session.execute(select(PointEntry.member_id, func.max(PointEntry.occurred_at))
@@ -174,10 +179,7 @@ def merge_case(db: Database, actor: Actor, case_id: uuid.UUID, *, keep: uuid.UUI
     now = now or utc_now()
     with db.write() as session:
         _refuse_on_replica(session)
-        peek = session.get(ReviewCase, case_id)
-        if peek is None:
-            raise NotFound("No such review case.")
-        new, other = _case_members(session, peek)
+        _, new, other = _read_case(session, case_id)
         if other is None:
             raise MergeRefused("The member who first registered this phone or card was not found; correct the "
                                "phone instead.")
@@ -343,10 +345,7 @@ def correct_phone(db: Database, actor: Actor, case_id: uuid.UUID, *, phone: str,
     now = now or utc_now()
     with db.write() as session:
         _refuse_on_replica(session)
-        peek = session.get(ReviewCase, case_id)
-        if peek is None:
-            raise NotFound("No such review case.")
-        new, _other = _case_members(session, peek)
+        _, new, _other = _read_case(session, case_id)
         member = ledger.lock_member(session, new)
         case = session.get(ReviewCase, case_id, with_for_update=True, populate_existing=True)
         assert case is not None
