@@ -1698,6 +1698,10 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>同步已停止：总部已有门店 {store} 的第 {seq} 号事件，但事件编号不同。这台电脑是否从旧备份恢复过？请联系总部技术支持。</translation>
     </message>
     <message>
+        <source>The sync stopped: this computer&apos;s copy is older than what head office already has from it (was it restored from a backup?), so records or changes since then could be missing. Nothing was changed; call head office support.</source>
+        <translation>同步已停止：这台电脑上的数据比总部已收到的更旧（是否从备份恢复过？），之后的记录或变更可能缺失。未做任何修改，请联系总部技术支持。</translation>
+    </message>
+    <message>
         <source>This database is not set up as an offline store&apos;s replica; run the first sync from head office.</source>
         <translation>此数据库尚未设置为离线门店的副本；请先从总部进行首次同步。</translation>
     </message>

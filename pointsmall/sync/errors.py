@@ -20,6 +20,14 @@ class OutboxOutOfStep(SyncStopped):
                 "Was this computer restored from an old backup? Call head office support.")
 
 
+class RestoredFromBackup(SyncStopped):
+    """Head office has more from this computer than it holds: an old copy (a restored backup)."""
+
+    template = ("The sync stopped: this computer's copy is older than what head office already has from it (was it "
+                "restored from a backup?), so records or changes since then could be missing. Nothing was changed; "
+                "call head office support.")
+
+
 class NotAReplica(DomainError):
     template = "This database is not set up as an offline store's replica; run the first sync from head office."
 

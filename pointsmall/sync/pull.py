@@ -38,7 +38,7 @@ from ..clock import utc_now
 from ..db import Database
 from ..models import AuditHead, SyncCaptured, SyncChange, SyncOutbox, SyncPeer, SyncState
 from . import bulk, codec
-from .errors import NotAReplica, SyncStopped
+from .errors import NotAReplica, RestoredFromBackup, SyncStopped
 from .outbox import confirm_pending
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
@@ -114,23 +114,22 @@ def pull(replica: Database, chain: Database, *, progress: Progress | None = None
         if state is None:
             raise NotAReplica()
         store_id, replica_id, cursor = state.store_id, state.replica_id, state.cursor
-    if not full and _restored(chain, replica_id, cursor):
-        raise SyncStopped(reason="this computer's copy is older than what head office last sent it (was it restored "
-                                 "from a backup?), so changes since then may be missing. Call head office support.")
     full = full or cursor is None
     if full:
         _refuse_over_local_facts(replica)
         _register(chain, replica_id, store_id)
     report = PullReport(0, {}, 0, 0, [])
     with chain_snapshot(chain) as (src, xmin), replica_apply(replica) as dst:
-        applied = src.execute(select(SyncPeer.applied_seq).where(SyncPeer.replica_id == replica_id)).scalar() or 0
+        peer = src.execute(select(SyncPeer.applied_seq, SyncPeer.cursor)
+                           .where(SyncPeer.replica_id == replica_id)).one_or_none()
+        applied, recorded = (peer.applied_seq or 0, peer.cursor) if peer is not None else (0, None)
         report.chain_applied_seq = applied
         if full:
             # Nothing of its own is unsent (refused above): its position is what the chain has applied.
             dst.execute(update(SyncState).where(SyncState.id == 1).values(sealed_seq=applied, acked_seq=applied))
-        elif applied > dst.execute(select(SyncState.sealed_seq)).scalar_one():
-            raise SyncStopped(reason=f"head office has more events from this computer (store {store_id}) than it "
-                                     "made. Was it restored from an old backup? Call head office support.")
+        elif applied > dst.execute(select(SyncState.sealed_seq)).scalar_one() or _behind(cursor, recorded):
+            # Head office has more from this computer than it made, or sent it more than it has: an old copy.
+            raise RestoredFromBackup()
         _acknowledge(dst, applied)
         if full:
             _copy_all(src, dst, report, progress)
@@ -247,18 +246,14 @@ def _copy_all(src: Connection, dst: Connection, report: PullReport, progress: Pr
     bulk.copy_table(src, dst, AuditHead.__table__, keep_existing=True)
 
 
-def _restored(chain: Database, replica_id: uuid.UUID, cursor: int | None) -> bool:
+def _behind(cursor: int | None, recorded: int | None) -> bool:
     """The replica's cursor is behind the one the chain recorded for it: a copy restored from a backup.
 
     The chain's change log may have been pruned past that older cursor (``prune_change_log``), so a pull
     from it could miss changes: the sync stops rather than carry on incomplete. The replica writes its own
     cursor before the chain records it, so the replica is never behind the chain's record otherwise.
     """
-    if cursor is None:
-        return False
-    with chain.read() as session:
-        recorded = session.scalar(select(SyncPeer.cursor).where(SyncPeer.replica_id == replica_id))
-    return recorded is not None and cursor < recorded
+    return cursor is not None and recorded is not None and cursor < recorded
 
 
 def _copy_changes(src: Connection, dst: Connection, cursor: int, report: PullReport,
