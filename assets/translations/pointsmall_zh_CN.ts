@@ -1698,6 +1698,18 @@ Or type a phone number, its last four digits, a name or pinyin initials (e.g. zs
         <translation>同步已停止：总部已有门店 {store} 的第 {seq} 号事件，但事件编号不同。这台电脑是否从旧备份恢复过？请联系总部技术支持。</translation>
     </message>
     <message>
+        <source>The sync stopped: event {event} arrived damaged (its content does not match its fingerprint). Nothing was applied; try again, and call head office support if it happens again.</source>
+        <translation>同步已停止：事件 {event} 在传输中损坏（内容与其指纹不符）。未应用任何内容；请重试，如再次出现请联系总部技术支持。</translation>
+    </message>
+    <message>
+        <source>The sync stopped: this computer synced as store {before} before and now says it is store {now}. Check the store code in Settings → Database and sync; nothing was changed.</source>
+        <translation>同步已停止：这台电脑之前以门店 {before} 的身份同步，现在却自称门店 {now}。请在“设置 → 数据库与同步”中检查门店代码；未做任何修改。</translation>
+    </message>
+    <message>
+        <source>The sync stopped: this computer holds records head office has not received, and a full copy from head office would hide them. Sync them first, or call head office support.</source>
+        <translation>同步已停止：这台电脑上有总部尚未收到的记录，从总部完整复制会把它们覆盖。请先同步这些记录，或联系总部技术支持。</translation>
+    </message>
+    <message>
         <source>The sync stopped: this computer&apos;s copy is older than what head office already has from it (was it restored from a backup?), so records or changes since then could be missing. Nothing was changed; call head office support.</source>
         <translation>同步已停止：这台电脑上的数据比总部已收到的更旧（是否从备份恢复过？），之后的记录或变更可能缺失。未做任何修改，请联系总部技术支持。</translation>
     </message>

@@ -20,6 +20,21 @@ class OutboxOutOfStep(SyncStopped):
                 "Was this computer restored from an old backup? Call head office support.")
 
 
+class EventDamaged(SyncStopped):
+    template = ("The sync stopped: event {event} arrived damaged (its content does not match its fingerprint). "
+                "Nothing was applied; try again, and call head office support if it happens again.")
+
+
+class ReplicaOfAnotherStore(SyncStopped):
+    template = ("The sync stopped: this computer synced as store {before} before and now says it is store {now}. "
+                "Check the store code in Settings → Database and sync; nothing was changed.")
+
+
+class UnsentRecordsBlockCopy(SyncStopped):
+    template = ("The sync stopped: this computer holds records head office has not received, and a full copy from "
+                "head office would hide them. Sync them first, or call head office support.")
+
+
 class RestoredFromBackup(SyncStopped):
     """Head office has more from this computer than it holds: an old copy (a restored backup)."""
 

@@ -34,7 +34,13 @@ from ..clock import utc_now
 from ..db import Database
 from ..models import SyncInbox, SyncPeer, Store
 from . import codec
-from .errors import EventContentMismatch, OutboxOutOfStep, ReplicaOfAnotherChain, SyncStopped
+from .errors import (
+    EventContentMismatch,
+    EventDamaged,
+    OutboxOutOfStep,
+    ReplicaOfAnotherChain,
+    ReplicaOfAnotherStore,
+)
 from .gc_pause import paused_gc
 from .outbox import OutboundEvent
 from .project import Projector
@@ -75,7 +81,7 @@ def prepare(events: list[OutboundEvent]) -> Prepared:
         events = sorted(events, key=lambda e: e.seq)
         for e in events:
             if codec.digest(e.payload) != e.digest:
-                raise SyncStopped(reason=f"event {e.event_id} arrived damaged (its digest does not match)")
+                raise EventDamaged(event=str(e.event_id))
         decode = codec.decode_row
         rows = {e.event_id: [(name, decode(name, row)) for name, row in codec.parse(e.payload)["rows"]]
                 for e in events}
@@ -99,7 +105,7 @@ def _peer(session: Session, sender: Sender) -> SyncPeer:
     peer = session.get(SyncPeer, sender.replica_id, with_for_update=True, populate_existing=True)
     assert peer is not None
     if peer.store_id != sender.store_id:
-        raise SyncStopped(reason=f"this computer synced as store {peer.store_id} before, now as {sender.store_id}")
+        raise ReplicaOfAnotherStore(before=peer.store_id, now=sender.store_id)
     return peer
 
 

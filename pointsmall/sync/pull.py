@@ -38,7 +38,7 @@ from ..clock import utc_now
 from ..db import Database
 from ..models import AuditHead, SyncCaptured, SyncChange, SyncOutbox, SyncPeer, SyncState
 from . import bulk, codec
-from .errors import NotAReplica, RestoredFromBackup, SyncStopped
+from .errors import NotAReplica, RestoredFromBackup, UnsentRecordsBlockCopy
 from .outbox import confirm_pending
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
@@ -216,8 +216,7 @@ def _refuse_over_local_facts(replica: Database) -> None:
         waiting = (session.scalar(select(func.count()).select_from(SyncCaptured)) or 0) + (
             session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.seq > acked)) or 0)
     if waiting:
-        raise SyncStopped(reason="this computer holds records head office has not received; a full copy from "
-                                 "head office would hide them. Sync them first, or call head office support.")
+        raise UnsentRecordsBlockCopy()
 
 
 def _acknowledge(dst: Connection, applied: int) -> None:

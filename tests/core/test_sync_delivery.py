@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from pointsmall.models import PointEntry, SyncInbox
-from pointsmall.sync import EventContentMismatch, OutboxOutOfStep, receive, replica_sender
+from pointsmall.sync import EventContentMismatch, OutboxOutOfStep, Sender, receive, replica_sender
 from pointsmall.sync import outbox
 from pointsmall.sync.codec import canonical, digest
+from pointsmall.sync.errors import EventDamaged, ReplicaOfAnotherStore
 
 from .sync_support import (
+    add_store,
     assert_agree,
     assert_chain_clean,
     award,
@@ -136,3 +138,21 @@ def test_an_event_sent_again_under_a_new_number_stops_the_sync_and_applies_nothi
     got = receive(chain.db, replica_sender(store.db), [second])  # the real number 2 still goes in
     assert got.applied == 1 and balance(chain.db, member_id) == 45
 
+
+
+def test_a_computer_that_changes_its_store_code_is_stopped_with_words_to_act_on(chain, tmp_path):  # noqa: F811
+    member_id = chain_member(chain)
+    store = new_store(chain, "S02", tmp_path)
+    add_store(chain, "S03")
+    award(store.db, store.cashier, member_id, 40)
+    outbox.seal(store.db)
+    events = outbox.unacked(store.db, 10)
+    as_other = Sender(replica_sender(store.db).replica_id, "S03")  # the store code changed in the settings
+    with pytest.raises(ReplicaOfAnotherStore) as refused:
+        receive(chain.db, as_other, events)
+    assert "store S02 before" in refused.value.message and "Database and sync" in refused.value.message
+    assert balance(chain.db, member_id) == 0
+    damaged = replace(events[0], digest="0" * 64)
+    with pytest.raises(EventDamaged):
+        receive(chain.db, replica_sender(store.db), [damaged])
+    assert balance(chain.db, member_id) == 0
