@@ -120,6 +120,8 @@ class EngineSync:
             except OperationalError as error:
                 raise config.explain_connection_error(error, self.chain_url) from None
         report = sync.sync_once(self.replica, self.chain(), progress=phase_progress)
+        if report.failure is not None:
+            raise report.failure  # a refusal the engine raised: worded in the desktop's language
         if report.errors:
             raise self._explain(report.errors[0])
         return self.status()

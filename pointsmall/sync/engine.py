@@ -45,6 +45,7 @@ class SyncReport:
     pulled: int = 0  # rows written into the replica
     conflicts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failure: DomainError | None = None  # the first refusal as raised, for a client to word in its language
     skipped: list[str] = field(default_factory=list)
     acked_seq: int = 0
     cursor: int | None = None
@@ -124,6 +125,7 @@ def sync_once(replica: Database, chain: Database, *, progress: Progress | None =
             report.acked_seq = max(report.acked_seq, pulled.chain_applied_seq)
         except DomainError as exc:
             report.errors.append(exc.message)
+            report.failure = exc
         except Exception as exc:  # noqa: BLE001 - an unreachable chain is an ordinary state for a store
             if _injected(exc):
                 raise

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QPushButton
+from sqlalchemy import text
 
 from pointsmall import config, members
 from pointsmall.config import Deployment, Mode
@@ -310,6 +311,30 @@ def test_runner_syncs_a_real_replica_and_the_card_marks_pending_points(  # type:
     finally:
         runner.stop()
         worker.shutdown()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_a_sync_stop_is_told_in_the_desktops_language(  # type: ignore[no-untyped-def]
+        qtbot, event_loop, language, chain, tmp_path):
+    """The engine's refusal reaches the status bar as a translated sentence, not the engine's English."""
+    i18n.install_language(language)
+    member_id = chain_member(chain, points=100)
+    store = new_store(chain, "S02", tmp_path)
+    add_store(chain, "S03")
+    with store.db.write() as session:  # the store code changed in the settings after this computer synced
+        session.execute(text("UPDATE sync_state SET store_id = 'S03'"))
+    award(store.db, store.cashier, member_id, 40)
+    runner = SyncRunner(EngineSync(store.db, chain.db.url), backoff=Backoff(base_s=30, cap_s=60))
+    try:
+        runner.start()
+        qtbot.waitUntil(lambda: runner.view.online is False, timeout=30_000)
+        words = runner.view.last_error or ""
+        assert "S02" in words and "S03" in words
+        assert ("数据库与同步" if language == "zh_CN" else "Database and sync") in words
+    finally:
+        runner.stop()
+        i18n.install_language("en")
 
 
 @pytest.mark.postgres
